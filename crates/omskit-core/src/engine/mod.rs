@@ -1,0 +1,319 @@
+//! [`Oms`]: the use cases, each one transaction over a [`Store`].
+//!
+//! Every use case follows the same shape: validate the input, open a write
+//! transaction, load (and lock) what it needs, decide with the domain types,
+//! write the changes, the stock ledger entries and the events, commit; then
+//! hand the committed events to subscribers. An error at any step drops the
+//! transaction, so nothing is half-written.
+
+mod inventory;
+
+pub use inventory::MAX_STOCK_QUANTITY;
+mod orders;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use chrono::{DateTime, Utc};
+
+use crate::clock::{Clock, SystemClock};
+use crate::error::{Error, Result};
+use crate::events::ChainVerifier;
+use crate::events::{AuditReport, ChainLink, DomainEvent, EventRecord};
+use crate::id::{IdGenerator, MovementId, SystemIds};
+use crate::inventory::{MovementKind, StockMovement};
+use crate::memory::MemoryStore;
+use crate::order::HoldRules;
+use crate::store::{Store, StoreTx, TxMode};
+
+/// How many times a use case is run when the backend reports a transient
+/// conflict (serialization failure, deadlock) before it gives up with `Conflict`.
+pub const MAX_ATTEMPTS: u32 = 8;
+
+/// A callback that receives every committed event.
+pub type Subscriber = Arc<dyn Fn(&EventRecord) + Send + Sync>;
+
+/// Identifies a subscription, to cancel it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SubscriptionId(u64);
+
+#[derive(Default)]
+struct Subscribers {
+    next: u64,
+    list: Vec<(SubscriptionId, Subscriber)>,
+}
+
+/// The order-management engine over a store.
+///
+/// ```
+/// use omskit_core::{Oms, OrderDraft, LineDraft, Channel, Currency};
+///
+/// let oms = Oms::in_memory();
+/// oms.add_location("WH-EAST", "East DC", 1)?;
+/// oms.receive_stock("SKU-1", "WH-EAST", 100, "PO-77")?;
+/// let order = oms.place_order(
+///     &OrderDraft::new(Channel::Web, Currency::USD)
+///         .customer("c-42", "Ada Lovelace", "ada@example.com")
+///         .line(LineDraft::new("SKU-1", 2, "19.99".parse().unwrap())),
+/// )?;
+/// assert_eq!(order.totals.grand_total.to_string(), "39.98");
+/// assert_eq!(oms.stock_level("SKU-1", "WH-EAST")?.available(), 98);
+/// # Ok::<(), omskit_core::Error>(())
+/// ```
+pub struct Oms<S: Store> {
+    store: S,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn IdGenerator>,
+    hold_rules: HoldRules,
+    subscribers: RwLock<Subscribers>,
+}
+
+impl<S: Store> std::fmt::Debug for Oms<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oms").field("hold_rules", &self.hold_rules).finish_non_exhaustive()
+    }
+}
+
+impl Oms<MemoryStore> {
+    /// An engine over a fresh [`MemoryStore`], with the system clock and UUIDv7 ids.
+    pub fn in_memory() -> Oms<MemoryStore> {
+        Oms::new(MemoryStore::new())
+    }
+}
+
+impl<S: Store> Oms<S> {
+    /// An engine over `store`, with the system clock, UUIDv7 ids and no hold rules.
+    pub fn new(store: S) -> Oms<S> {
+        Oms {
+            store,
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(SystemIds::new()),
+            hold_rules: HoldRules::default(),
+            subscribers: RwLock::new(Subscribers::default()),
+        }
+    }
+
+    /// Uses `clock` for every timestamp (tests use a manual clock).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Oms<S> {
+        self.clock = clock;
+        self
+    }
+
+    /// Uses `ids` for every new id (tests use sequential ids).
+    #[must_use]
+    pub fn with_ids(mut self, ids: Arc<dyn IdGenerator>) -> Oms<S> {
+        self.ids = ids;
+        self
+    }
+
+    /// Applies `rules` to every new or edited order.
+    #[must_use]
+    pub fn with_hold_rules(mut self, rules: HoldRules) -> Oms<S> {
+        self.hold_rules = rules;
+        self
+    }
+
+    /// The store, for backends' own tools and the conformance suite.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// Calls `subscriber` with every event committed from now on, in commit
+    /// order per transaction, after the commit (never for a rolled-back
+    /// change). It runs on the thread that made the change and must not call
+    /// back into a write of this engine... it may, but it then waits like any
+    /// other writer. A subscriber should not panic; if it does, the panic
+    /// propagates to the caller of the use case, whose change is committed.
+    pub fn subscribe(
+        &self,
+        subscriber: impl Fn(&EventRecord) + Send + Sync + 'static,
+    ) -> SubscriptionId {
+        let mut subs = self.subscribers.write().unwrap_or_else(|p| p.into_inner());
+        subs.next += 1;
+        let id = SubscriptionId(subs.next);
+        subs.list.push((id, Arc::new(subscriber)));
+        id
+    }
+
+    /// Stops a subscription; returns false if it was not active.
+    pub fn unsubscribe(&self, id: SubscriptionId) -> bool {
+        let mut subs = self.subscribers.write().unwrap_or_else(|p| p.into_inner());
+        let before = subs.list.len();
+        subs.list.retain(|(sid, _)| *sid != id);
+        subs.list.len() != before
+    }
+
+    /// Up to `limit` committed events with a sequence number above `after`,
+    /// ascending: page through the log by passing the last `seq` seen.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    pub fn events_since(&self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {
+        self.read(|tx| tx.events_since(after, limit))
+    }
+
+    /// Re-hashes the whole event log and checks every stream's chain.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure; a broken chain is reported in the
+    /// [`AuditReport`], not as an error.
+    pub fn verify_audit_chain(&self) -> Result<AuditReport> {
+        const PAGE: usize = 10_000;
+        let mut verifier = ChainVerifier::default();
+        let mut after = 0;
+        loop {
+            let page = self.events_since(after, PAGE)?;
+            for record in &page {
+                if !verifier.check(record) {
+                    return Ok(verifier.report());
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == PAGE => after = last.seq,
+                _ => return Ok(verifier.report()),
+            }
+        }
+    }
+
+    /// Runs `f` in a read transaction.
+    fn read<R>(&self, f: impl FnOnce(&mut dyn StoreTx) -> Result<R>) -> Result<R> {
+        let mut tx = self.store.begin(TxMode::Read)?;
+        f(&mut tx)
+    }
+
+    /// Runs `f` in a write transaction and commits, retrying transient
+    /// conflicts; publishes the events after the commit.
+    fn write<R>(&self, mut f: impl FnMut(&mut Work<'_>) -> Result<R>) -> Result<R> {
+        let mut attempt = 1;
+        loop {
+            match self.attempt(&mut f) {
+                Ok((value, records)) => {
+                    self.publish(&records);
+                    return Ok(value);
+                }
+                Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => attempt += 1,
+                Err(e) if e.is_retryable() => {
+                    return Err(Error::conflict(
+                        None,
+                        format!("gave up after {attempt} attempts: {e}"),
+                    ))
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn attempt<R>(
+        &self,
+        f: &mut impl FnMut(&mut Work<'_>) -> Result<R>,
+    ) -> Result<(R, Vec<EventRecord>)> {
+        let mut tx = self.store.begin(TxMode::Write)?;
+        let mut work = Work {
+            tx: &mut tx,
+            now: self.clock.now(),
+            ids: &*self.ids,
+            heads: HashMap::new(),
+            records: Vec::new(),
+        };
+        let value = f(&mut work)?;
+        let records = work.records;
+        tx.commit()?;
+        Ok((value, records))
+    }
+
+    fn publish(&self, records: &[EventRecord]) {
+        let subscribers: Vec<Subscriber> = {
+            let subs = self.subscribers.read().unwrap_or_else(|p| p.into_inner());
+            if subs.list.is_empty() {
+                return;
+            }
+            subs.list.iter().map(|(_, s)| Arc::clone(s)).collect()
+        };
+        for record in records {
+            for subscriber in &subscribers {
+                subscriber(record);
+            }
+        }
+    }
+}
+
+/// One attempt of a use case: the transaction, its time, and the events it appends.
+pub(crate) struct Work<'t> {
+    pub(crate) tx: &'t mut dyn StoreTx,
+    pub(crate) now: DateTime<Utc>,
+    ids: &'t dyn IdGenerator,
+    heads: HashMap<String, ChainLink>,
+    records: Vec<EventRecord>,
+}
+
+impl Work<'_> {
+    /// Appends `event` to `stream`, chained to the stream's latest event.
+    pub(crate) fn emit(&mut self, stream: String, event: &DomainEvent) -> Result<()> {
+        let head = match self.heads.get(&stream) {
+            Some(link) => Some(*link),
+            None => self.tx.stream_head(&stream)?,
+        };
+        let mut record = EventRecord::new(stream, head.as_ref(), self.now, event)?;
+        record.seq = self.tx.append_event(&record)?;
+        self.heads.insert(record.stream.clone(), record.link());
+        self.records.push(record);
+        Ok(())
+    }
+
+    /// Runs `f` as a nested unit: if it fails, everything it wrote (rows and
+    /// events) is undone and its error returned as the inner result; the
+    /// transaction goes on. A storage failure is the outer error.
+    pub(crate) fn savepoint<R>(
+        &mut self,
+        f: impl FnOnce(&mut Work<'_>) -> Result<R>,
+    ) -> Result<Result<R>> {
+        self.tx.savepoint()?;
+        let records = self.records.len();
+        match f(self) {
+            Ok(value) => {
+                self.tx.release_savepoint()?;
+                Ok(Ok(value))
+            }
+            Err(e @ Error::Storage { .. }) => Err(e),
+            Err(e) => {
+                self.tx.rollback_to_savepoint()?;
+                self.records.truncate(records);
+                // The cache may hold heads that were just rolled back; the store knows.
+                self.heads.clear();
+                Ok(Err(e))
+            }
+        }
+    }
+
+    /// A new id.
+    pub(crate) fn id<I: From<u128>>(&self) -> I {
+        I::from(self.ids.next_u128())
+    }
+
+    /// Appends an entry to the stock ledger.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn movement(
+        &mut self,
+        kind: MovementKind,
+        sku: &str,
+        location: &str,
+        on_hand_delta: i64,
+        reserved_delta: i64,
+        reason: Option<&str>,
+        reference: &str,
+    ) -> Result<()> {
+        let movement = StockMovement {
+            id: self.id::<MovementId>(),
+            at: self.now,
+            sku: sku.to_owned(),
+            location: location.to_owned(),
+            kind,
+            on_hand_delta,
+            reserved_delta,
+            reason: reason.map(str::to_owned),
+            reference: reference.to_owned(),
+        };
+        self.tx.append_movement(&movement)
+    }
+}

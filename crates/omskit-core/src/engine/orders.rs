@@ -1,0 +1,762 @@
+//! Orders: placement with atomic reservation, edits, holds, cancellation, payments.
+
+use std::collections::BTreeSet;
+
+use rust_decimal::Decimal;
+
+use super::{Oms, Work};
+use crate::error::{Error, Result, Shortage};
+use crate::events::{stream, DomainEvent, PlacedLine};
+use crate::id::OrderId;
+use crate::inventory::{Allocation, MovementKind, Reservation, ReservationStatus, StockBook};
+use crate::order::Payment;
+use crate::order::{
+    check_amount, check_id, check_text, price_lines, Hold, LineCancel, Order, OrderAction,
+    OrderDraft, OrderEdit, OrderLine, OrderStatus, PaymentKind, PaymentStatus, Totals, MAX_LINES,
+    MAX_LINE_QUANTITY,
+};
+use crate::store::Store;
+
+impl<S: Store> Oms<S> {
+    /// Places an order: validates the draft, prices it, reserves every line
+    /// (by location priority, splitting a line across locations when one is
+    /// short) and applies the hold rules, all in one transaction.
+    ///
+    /// Placing again with the same idempotency key and the same content
+    /// returns the first order, unchanged.
+    ///
+    /// # Errors
+    /// - `Validation` naming the first bad field (`lines[2].quantity`);
+    /// - `Conflict` when the idempotency key was used with different content
+    ///   (naming the first differing field) or the external id is taken in the channel;
+    /// - `InsufficientStock` for the first short line, listing every short
+    ///   line; nothing is reserved.
+    pub fn place_order(&self, draft: &OrderDraft) -> Result<Order> {
+        let draft = draft.validate()?;
+        self.write(|w| self.place_in(w, &draft))
+    }
+
+    /// Places many orders in one transaction, returning a result per draft.
+    /// An order that fails leaves nothing behind and does not stop the others.
+    ///
+    /// # Errors
+    /// `Storage` when the transaction itself fails (then no order is placed).
+    pub fn place_orders(&self, drafts: &[OrderDraft]) -> Result<Vec<Result<Order>>> {
+        let validated: Vec<Result<OrderDraft>> = drafts.iter().map(OrderDraft::validate).collect();
+        self.write(|w| {
+            let mut results = Vec::with_capacity(validated.len());
+            for draft in &validated {
+                results.push(match draft {
+                    Ok(draft) => w.savepoint(|w| self.place_in(w, draft))?,
+                    Err(e) => Err(e.clone()),
+                });
+            }
+            Ok(results)
+        })
+    }
+
+    fn place_in(&self, w: &mut Work<'_>, draft: &OrderDraft) -> Result<Order> {
+        if let Some(key) = &draft.idempotency_key {
+            if let Some((id, first)) = w.tx.order_by_idempotency_key(key)? {
+                if let Some(field) = first.first_difference(draft) {
+                    return Err(Error::conflict(
+                        Some(&field),
+                        format!("idempotency key {key:?} was used for a different order (first difference: {field})"),
+                    ));
+                }
+                return w.tx.order(id)?.ok_or_else(|| Error::not_found("order", id));
+            }
+        }
+        if let Some(external_id) = &draft.external_id {
+            if w.tx.order_by_external_id(&draft.channel, external_id)?.is_some() {
+                return Err(Error::conflict(
+                    Some("external_id"),
+                    format!("channel {} already has an order {external_id:?}", draft.channel),
+                ));
+            }
+        }
+
+        let mut order = new_order(w.id(), draft, w.now)?;
+        for (rule, reason) in self.hold_rules.matches(&order) {
+            order.holds.push(Hold { rule, reason, placed_at: w.now, released_at: None });
+            order.status = OrderStatus::OnHold;
+        }
+
+        let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+        let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
+        let mut allocations = Vec::new();
+        let mut shortages = Vec::new();
+        for line in &order.lines {
+            match book.reserve(line.id, &line.sku, i64::from(line.quantity)) {
+                Ok(found) => allocations.extend(found),
+                Err(shortage) => shortages.push(shortage),
+            }
+        }
+        if !shortages.is_empty() {
+            return Err(Error::insufficient_stock(shortages));
+        }
+
+        w.tx.insert_order(&order, draft)?;
+        let mut reservations = Vec::new();
+        apply_reservations(w, &book, &mut reservations, order.id, &allocations)?;
+        let order_stream = stream::order(order.id);
+        w.emit(
+            order_stream.clone(),
+            &DomainEvent::OrderPlaced {
+                order_id: order.id,
+                channel: order.channel.to_string(),
+                external_id: order.external_id.clone(),
+                customer_id: order.customer.id.clone(),
+                currency: order.currency.to_string(),
+                lines: order
+                    .lines
+                    .iter()
+                    .map(|l| PlacedLine {
+                        line_id: l.id,
+                        sku: l.sku.clone(),
+                        quantity: l.quantity,
+                        unit_price: l.unit_price,
+                    })
+                    .collect(),
+                grand_total: order.totals.grand_total,
+            },
+        )?;
+        w.emit(
+            order_stream.clone(),
+            &DomainEvent::StockReserved { order_id: order.id, allocations },
+        )?;
+        for hold in &order.holds {
+            w.emit(
+                order_stream.clone(),
+                &DomainEvent::OrderHeld {
+                    order_id: order.id,
+                    rule: hold.rule.clone(),
+                    reason: hold.reason.clone(),
+                },
+            )?;
+        }
+        Ok(order)
+    }
+
+    /// The order with this id.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown id.
+    pub fn order(&self, id: OrderId) -> Result<Order> {
+        self.read(|tx| tx.order(id)?.ok_or_else(|| Error::not_found("order", id)))
+    }
+
+    /// Every reservation of an order (active and released), oldest first.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown order.
+    pub fn reservations(&self, id: OrderId) -> Result<Vec<Reservation>> {
+        self.read(|tx| {
+            tx.order(id)?.ok_or_else(|| Error::not_found("order", id))?;
+            tx.reservations_for_order(id)
+        })
+    }
+
+    /// Edits an order before fulfilment: adds lines, removes lines, changes
+    /// quantities. Totals are recomputed and stock re-reserved in the same
+    /// step: a raised quantity reserves only the extra units, a lowered one
+    /// releases from the least preferred location first. If stock is short,
+    /// nothing changes. Hold rules run again on the edited order.
+    ///
+    /// # Errors
+    /// `NotFound` (order or line), `InvalidTransition` (cancelled order),
+    /// `Validation` (`edits[1].quantity`...), `InsufficientStock`.
+    pub fn edit_order(&self, id: OrderId, edits: &[OrderEdit]) -> Result<Order> {
+        if edits.is_empty() {
+            return Err(Error::validation("edits", "no edits given"));
+        }
+        self.write(|w| {
+            let mut order = load_order(w, id)?;
+            order.status.after(OrderAction::Edit)?;
+            let before = order.lines.clone();
+            for (i, edit) in edits.iter().enumerate() {
+                apply_edit(&mut order, edit).map_err(|e| e.in_field(&format!("edits[{i}]")))?;
+            }
+            if order.lines.is_empty() {
+                return Err(Error::validation(
+                    "edits",
+                    "an order needs at least one line; cancel it instead",
+                ));
+            }
+            if order.lines.len() > MAX_LINES {
+                return Err(Error::validation(
+                    "edits",
+                    format!("an order has at most {MAX_LINES} lines"),
+                ));
+            }
+
+            let skus: BTreeSet<&str> =
+                before.iter().chain(&order.lines).map(|l| l.sku.as_str()).collect();
+            let skus: Vec<&str> = skus.into_iter().collect();
+            let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
+            let mut reservations = w.tx.reservations_for_order(id)?;
+
+            // Release first, so units freed by one line can serve another.
+            let mut released = Vec::new();
+            for old in &before {
+                let new_quantity =
+                    order.lines.iter().find(|l| l.id == old.id).map_or(0, |l| l.quantity);
+                if new_quantity < old.quantity {
+                    let units = i64::from(old.quantity - new_quantity);
+                    released.extend(release_line(
+                        &mut book,
+                        &mut reservations,
+                        old.id,
+                        units,
+                        w.now,
+                    ));
+                }
+            }
+            let mut reserved = Vec::new();
+            let mut shortages = Vec::new();
+            for line in &order.lines {
+                let old_quantity =
+                    before.iter().find(|l| l.id == line.id).map_or(0, |l| l.quantity);
+                if line.quantity > old_quantity {
+                    let extra = i64::from(line.quantity - old_quantity);
+                    match book.reserve(line.id, &line.sku, extra) {
+                        Ok(found) => reserved.extend(found),
+                        Err(shortage) => shortages.push(shortage),
+                    }
+                }
+            }
+            if !shortages.is_empty() {
+                return Err(Error::insufficient_stock(shortages));
+            }
+
+            reprice(&mut order)?;
+            let new_holds = apply_hold_rules(&self.hold_rules, &mut order, w);
+            touch(&mut order, w);
+            w.tx.update_order(&order)?;
+            write_releases(w, &book, &reservations, id, &released, "order edited")?;
+            apply_reservations(w, &book, &mut reservations, id, &reserved)?;
+            let s = stream::order(id);
+            w.emit(
+                s.clone(),
+                &DomainEvent::OrderEdited {
+                    order_id: id,
+                    edits: edits.to_vec(),
+                    grand_total: order.totals.grand_total,
+                },
+            )?;
+            if !released.is_empty() {
+                w.emit(
+                    s.clone(),
+                    &DomainEvent::StockReleased {
+                        order_id: id,
+                        allocations: released,
+                        reason: "order edited".into(),
+                    },
+                )?;
+            }
+            if !reserved.is_empty() {
+                w.emit(
+                    s.clone(),
+                    &DomainEvent::StockReserved { order_id: id, allocations: reserved },
+                )?;
+            }
+            for hold in new_holds {
+                w.emit(
+                    s.clone(),
+                    &DomainEvent::OrderHeld { order_id: id, rule: hold.rule, reason: hold.reason },
+                )?;
+            }
+            Ok(order)
+        })
+    }
+
+    /// Puts an order on hold by hand.
+    ///
+    /// # Errors
+    /// `Validation` for an empty reason; `NotFound`; `InvalidTransition` for a cancelled order.
+    pub fn hold_order(&self, id: OrderId, reason: &str) -> Result<Order> {
+        check_text("reason", reason, 1)?;
+        self.write(|w| {
+            let mut order = load_order(w, id)?;
+            order.status = order.status.after(OrderAction::Hold)?;
+            order.holds.push(Hold {
+                rule: "manual".into(),
+                reason: reason.to_owned(),
+                placed_at: w.now,
+                released_at: None,
+            });
+            touch(&mut order, w);
+            w.tx.update_order(&order)?;
+            w.emit(
+                stream::order(id),
+                &DomainEvent::OrderHeld {
+                    order_id: id,
+                    rule: "manual".into(),
+                    reason: reason.to_owned(),
+                },
+            )?;
+            Ok(order)
+        })
+    }
+
+    /// Releases every active hold of an order.
+    ///
+    /// # Errors
+    /// `NotFound`; `InvalidTransition` when the order is not on hold.
+    pub fn release_hold(&self, id: OrderId) -> Result<Order> {
+        self.write(|w| {
+            let mut order = load_order(w, id)?;
+            order.status = order.status.after(OrderAction::ReleaseHold)?;
+            for hold in order.holds.iter_mut().filter(|h| h.released_at.is_none()) {
+                hold.released_at = Some(w.now);
+            }
+            touch(&mut order, w);
+            w.tx.update_order(&order)?;
+            w.emit(stream::order(id), &DomainEvent::OrderHoldReleased { order_id: id })?;
+            Ok(order)
+        })
+    }
+
+    /// Cancels the whole order and releases its reservations.
+    ///
+    /// # Errors
+    /// `Validation` for an empty reason; `NotFound`; `InvalidTransition`
+    /// when it is already cancelled.
+    pub fn cancel_order(&self, id: OrderId, reason: &str) -> Result<Order> {
+        check_text("reason", reason, 1)?;
+        self.write(|w| {
+            let mut order = load_order(w, id)?;
+            order.status = order.status.after(OrderAction::Cancel)?;
+            let cancels: Vec<(u32, u32)> = order.lines.iter().map(|l| (l.id, l.quantity)).collect();
+            cancel_units(w, &mut order, &cancels, reason)?;
+            order.cancel_reason = Some(reason.to_owned());
+            touch(&mut order, w);
+            w.tx.update_order(&order)?;
+            w.emit(
+                stream::order(id),
+                &DomainEvent::OrderCancelled { order_id: id, reason: reason.to_owned() },
+            )?;
+            Ok(order)
+        })
+    }
+
+    /// Cancels units of some lines (all remaining units of a line when its
+    /// quantity is `None`) and releases their reservations, least preferred
+    /// location first. Cancelling every remaining unit cancels the order.
+    ///
+    /// # Errors
+    /// `Validation` (`lines[0].quantity`, duplicate lines, empty reason);
+    /// `NotFound` (order or line); `InvalidTransition` for a cancelled order.
+    pub fn cancel_lines(&self, id: OrderId, lines: &[LineCancel], reason: &str) -> Result<Order> {
+        check_text("reason", reason, 1)?;
+        if lines.is_empty() {
+            return Err(Error::validation("lines", "no lines given"));
+        }
+        self.write(|w| {
+            let mut order = load_order(w, id)?;
+            order.status.after(OrderAction::CancelLines)?;
+            let mut cancels = Vec::with_capacity(lines.len());
+            for (i, cancel) in lines.iter().enumerate() {
+                let field = format!("lines[{i}]");
+                let line = order.line(cancel.line_id).map_err(|e| e.in_field(&field))?;
+                if cancels.iter().any(|(id, _)| *id == cancel.line_id) {
+                    return Err(Error::validation(format!("{field}.line_id"), "line listed twice"));
+                }
+                let units = match cancel.quantity {
+                    None => line.quantity,
+                    Some(q) if q >= 1 && q <= i64::from(line.quantity) => q as u32,
+                    Some(q) => {
+                        return Err(Error::validation(
+                            format!("{field}.quantity"),
+                            format!("must be 1 to {} (the units left), got {q}", line.quantity),
+                        ))
+                    }
+                };
+                if units == 0 {
+                    return Err(Error::validation(
+                        format!("{field}.line_id"),
+                        "line has no units left to cancel",
+                    ));
+                }
+                cancels.push((cancel.line_id, units));
+            }
+            cancel_units(w, &mut order, &cancels, reason)?;
+            let all_gone = order.open_units() == 0;
+            if all_gone {
+                order.status = order.status.after(OrderAction::Cancel)?;
+                order.cancel_reason = Some(reason.to_owned());
+            }
+            touch(&mut order, w);
+            w.tx.update_order(&order)?;
+            let s = stream::order(id);
+            w.emit(
+                s.clone(),
+                &DomainEvent::OrderLinesCancelled {
+                    order_id: id,
+                    lines: cancels,
+                    reason: reason.to_owned(),
+                    grand_total: order.totals.grand_total,
+                },
+            )?;
+            if all_gone {
+                w.emit(
+                    s,
+                    &DomainEvent::OrderCancelled { order_id: id, reason: reason.to_owned() },
+                )?;
+            }
+            Ok(order)
+        })
+    }
+
+    /// Records a payment taken by the application's payment provider.
+    /// Recording the same (kind, reference, amount) again changes nothing.
+    ///
+    /// # Errors
+    /// `Validation` (amount not positive, finer than the currency's minor
+    /// unit, or more than is outstanding; bad reference); `NotFound`;
+    /// `InvalidTransition` for a cancelled order; `Conflict` (field
+    /// `reference`) when the reference was recorded with another amount.
+    pub fn record_payment(
+        &self,
+        id: OrderId,
+        kind: PaymentKind,
+        amount: Decimal,
+        reference: &str,
+    ) -> Result<Order> {
+        check_id("reference", reference)?;
+        if amount <= Decimal::ZERO {
+            return Err(Error::validation("amount", "must be positive"));
+        }
+        self.write(|w| {
+            let mut order = load_order(w, id)?;
+            check_amount("amount", amount, order.currency)?;
+            order.status.after(OrderAction::RecordPayment)?;
+            if let Some(existing) =
+                order.payments.iter().find(|p| p.kind == kind && p.reference == reference)
+            {
+                if existing.amount == amount {
+                    return Ok(order);
+                }
+                return Err(Error::conflict(
+                    Some("reference"),
+                    format!("payment {reference:?} was recorded with amount {}", existing.amount),
+                ));
+            }
+            let total = order.totals.grand_total;
+            let outstanding = match kind {
+                PaymentKind::Authorization => total - order.captured - order.authorized,
+                PaymentKind::Capture => total - order.captured,
+            };
+            if amount > outstanding {
+                return Err(Error::validation(
+                    "amount",
+                    format!("{amount} exceeds the {} outstanding", outstanding.max(Decimal::ZERO)),
+                ));
+            }
+            match kind {
+                PaymentKind::Authorization => order.authorized += amount,
+                PaymentKind::Capture => {
+                    order.captured += amount;
+                    order.authorized = (order.authorized - amount).max(Decimal::ZERO);
+                }
+            }
+            order.payments.push(Payment {
+                id: w.id(),
+                kind,
+                amount,
+                reference: reference.to_owned(),
+                recorded_at: w.now,
+            });
+            order.refresh_payment_status();
+            touch(&mut order, w);
+            w.tx.update_order(&order)?;
+            w.emit(
+                stream::order(id),
+                &DomainEvent::PaymentRecorded {
+                    order_id: id,
+                    kind,
+                    amount,
+                    reference: reference.to_owned(),
+                },
+            )?;
+            Ok(order)
+        })
+    }
+}
+
+/// A new order from a validated draft, priced, not yet reserved.
+fn new_order(id: OrderId, draft: &OrderDraft, now: chrono::DateTime<chrono::Utc>) -> Result<Order> {
+    let lines: Vec<OrderLine> = draft
+        .lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| OrderLine::from_draft(i as u32 + 1, l))
+        .collect();
+    let mut order = Order {
+        id,
+        channel: draft.channel.clone(),
+        external_id: draft.external_id.clone(),
+        idempotency_key: draft.idempotency_key.clone(),
+        customer: draft.customer.clone(),
+        ship_to: draft.ship_to.clone(),
+        bill_to: draft.bill_to.clone(),
+        currency: draft.currency,
+        lines,
+        discounts: draft.discounts.clone(),
+        notes: draft.notes.clone(),
+        totals: Totals { shipping: draft.shipping, ..Totals::default() },
+        status: OrderStatus::Placed,
+        payment_status: PaymentStatus::Unpaid,
+        authorized: Decimal::ZERO,
+        captured: Decimal::ZERO,
+        payments: Vec::new(),
+        holds: Vec::new(),
+        cancel_reason: None,
+        placed_at: now,
+        updated_at: now,
+        version: 1,
+    };
+    reprice(&mut order)?;
+    Ok(order)
+}
+
+/// Recomputes line amounts, totals and payment status.
+fn reprice(order: &mut Order) -> Result<()> {
+    order.totals =
+        price_lines(&mut order.lines, &order.discounts, order.totals.shipping, order.currency)?;
+    order.refresh_payment_status();
+    Ok(())
+}
+
+fn load_order(w: &mut Work<'_>, id: OrderId) -> Result<Order> {
+    w.tx.order(id)?.ok_or_else(|| Error::not_found("order", id))
+}
+
+fn touch(order: &mut Order, w: &Work<'_>) {
+    order.updated_at = w.now;
+    order.version += 1;
+}
+
+/// Adds the holds of rules that match and are not already holding the order.
+fn apply_hold_rules(rules: &crate::order::HoldRules, order: &mut Order, w: &Work<'_>) -> Vec<Hold> {
+    let mut added = Vec::new();
+    for (rule, reason) in rules.matches(order) {
+        if order.active_holds().any(|h| h.rule == rule) {
+            continue;
+        }
+        let hold = Hold { rule, reason, placed_at: w.now, released_at: None };
+        order.holds.push(hold.clone());
+        order.status = OrderStatus::OnHold;
+        added.push(hold);
+    }
+    added
+}
+
+fn apply_edit(order: &mut Order, edit: &OrderEdit) -> Result<()> {
+    match edit {
+        OrderEdit::AddLine { line } => {
+            line.validate(order.currency).map_err(|e| e.in_field("line"))?;
+            let id = order.next_line_id();
+            order.lines.push(OrderLine::from_draft(id, &line.clone_normalized()));
+        }
+        OrderEdit::RemoveLine { line_id } => {
+            let index = order.line_index(*line_id)?;
+            order.lines.remove(index);
+        }
+        OrderEdit::SetQuantity { line_id, quantity } => {
+            if !(1..=MAX_LINE_QUANTITY).contains(quantity) {
+                return Err(Error::validation(
+                    "quantity",
+                    format!("must be 1 to {MAX_LINE_QUANTITY}, got {quantity} (remove the line instead of setting 0)"),
+                ));
+            }
+            let index = order.line_index(*line_id)?;
+            order.lines[index].quantity = *quantity as u32;
+        }
+    }
+    Ok(())
+}
+
+/// Releases `units` of a line's reservations, least preferred location
+/// first, updating the book and the reservations in place.
+fn release_line(
+    book: &mut StockBook,
+    reservations: &mut [Reservation],
+    line_id: u32,
+    mut units: i64,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<Allocation> {
+    let mut order: Vec<usize> = (0..reservations.len())
+        .filter(|&i| {
+            reservations[i].line_id == line_id
+                && reservations[i].status == ReservationStatus::Active
+        })
+        .collect();
+    order.sort_by_key(|&i| {
+        std::cmp::Reverse((
+            book.priority(&reservations[i].location),
+            reservations[i].location.clone(),
+        ))
+    });
+    let mut released = Vec::new();
+    for i in order {
+        if units == 0 {
+            break;
+        }
+        let r = &mut reservations[i];
+        let take = r.quantity.min(units);
+        r.quantity -= take;
+        if r.quantity == 0 {
+            r.status = ReservationStatus::Released;
+        }
+        r.updated_at = now;
+        units -= take;
+        book.release(&r.sku, &r.location, take);
+        released.push(Allocation {
+            line_id,
+            sku: r.sku.clone(),
+            location: r.location.clone(),
+            quantity: take,
+        });
+    }
+    released
+}
+
+/// Cancels `(line id, units)` of an order: releases their reservations,
+/// lowers the lines and reprices. Writes stock, reservations and the ledger,
+/// and emits `StockReleased`; the caller saves the order.
+fn cancel_units(
+    w: &mut Work<'_>,
+    order: &mut Order,
+    cancels: &[(u32, u32)],
+    reason: &str,
+) -> Result<()> {
+    let skus: BTreeSet<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
+    let skus: Vec<&str> = skus.into_iter().collect();
+    let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
+    let mut reservations = w.tx.reservations_for_order(order.id)?;
+    let mut released = Vec::new();
+    for &(line_id, units) in cancels {
+        released.extend(release_line(
+            &mut book,
+            &mut reservations,
+            line_id,
+            i64::from(units),
+            w.now,
+        ));
+        let index = order.line_index(line_id)?;
+        let line = &mut order.lines[index];
+        line.quantity -= units;
+        line.cancelled_quantity += units;
+    }
+    reprice(order)?;
+    write_releases(w, &book, &reservations, order.id, &released, reason)?;
+    if !released.is_empty() {
+        w.emit(
+            stream::order(order.id),
+            &DomainEvent::StockReleased {
+                order_id: order.id,
+                allocations: released,
+                reason: reason.to_owned(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes the stock levels and reservations changed by releases, with their ledger entries.
+fn write_releases(
+    w: &mut Work<'_>,
+    book: &StockBook,
+    reservations: &[Reservation],
+    order_id: OrderId,
+    released: &[Allocation],
+    reason: &str,
+) -> Result<()> {
+    if released.is_empty() {
+        return Ok(());
+    }
+    let reference = order_id.to_string();
+    for a in released {
+        w.movement(
+            MovementKind::Release,
+            &a.sku,
+            &a.location,
+            0,
+            -a.quantity,
+            Some(reason),
+            &reference,
+        )?;
+    }
+    for level in book.changed() {
+        w.tx.put_stock_level(level)?;
+    }
+    for r in reservations.iter().filter(|r| {
+        r.updated_at == w.now
+            && released.iter().any(|a| a.line_id == r.line_id && a.location == r.location)
+    }) {
+        w.tx.put_reservation(r)?;
+    }
+    Ok(())
+}
+
+/// Records new allocations: grows the line's reservation at that location or
+/// creates one, writes the changed stock levels and the ledger entries.
+fn apply_reservations(
+    w: &mut Work<'_>,
+    book: &StockBook,
+    reservations: &mut Vec<Reservation>,
+    order_id: OrderId,
+    allocations: &[Allocation],
+) -> Result<()> {
+    if allocations.is_empty() {
+        return Ok(());
+    }
+    let reference = order_id.to_string();
+    for a in allocations {
+        let existing = reservations.iter_mut().find(|r| {
+            r.line_id == a.line_id
+                && r.location == a.location
+                && r.status == ReservationStatus::Active
+        });
+        let reservation = match existing {
+            Some(r) => {
+                r.quantity += a.quantity;
+                r.updated_at = w.now;
+                r.clone()
+            }
+            None => {
+                let r = Reservation {
+                    id: w.id(),
+                    order_id,
+                    line_id: a.line_id,
+                    sku: a.sku.clone(),
+                    location: a.location.clone(),
+                    quantity: a.quantity,
+                    status: ReservationStatus::Active,
+                    created_at: w.now,
+                    updated_at: w.now,
+                };
+                reservations.push(r.clone());
+                r
+            }
+        };
+        w.tx.put_reservation(&reservation)?;
+        w.movement(
+            MovementKind::Reservation,
+            &a.sku,
+            &a.location,
+            0,
+            a.quantity,
+            None,
+            &reference,
+        )?;
+    }
+    for level in book.changed() {
+        w.tx.put_stock_level(level)?;
+    }
+    Ok(())
+}
+
+#[allow(dead_code)]
+fn _assert_shortage_is_public(_: Shortage) {}

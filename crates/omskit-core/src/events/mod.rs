@@ -1,0 +1,283 @@
+//! Domain events, their envelope, and the tamper-evident hash chain.
+//!
+//! Every state change appends events in the same transaction as the change.
+//! Each event belongs to a *stream*, the history of one aggregate
+//! (`order:<id>`, `stock:<sku>@<location>`, `location:<code>`), and carries
+//! the SHA-256 hash of the previous event of that stream. Chaining per stream
+//! rather than globally means two transactions that touch unrelated
+//! aggregates never wait for each other to extend a single global chain: a
+//! stream is only ever extended by the transaction that holds the lock on its
+//! aggregate. The global sequence number orders events for readers
+//! ([`crate::Oms::events_since`]) and is deliberately *not* part of the hash,
+//! so a database may assign it at insert time.
+
+mod chain;
+
+pub(crate) use chain::ChainVerifier;
+pub use chain::{AuditReport, BrokenLink, ChainLink, Hash32};
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::id::OrderId;
+use crate::inventory::Allocation;
+use crate::order::{OrderEdit, PaymentKind};
+
+/// Something that happened, as recorded in the event log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[non_exhaustive]
+pub enum DomainEvent {
+    /// A stock location was created.
+    LocationAdded {
+        /// Location code.
+        code: String,
+        /// Display name.
+        name: String,
+        /// Allocation priority (lower is preferred).
+        priority: i32,
+    },
+    /// A location was switched on or off for new reservations.
+    LocationActivityChanged {
+        /// Location code.
+        code: String,
+        /// Whether it now takes new reservations.
+        active: bool,
+    },
+    /// Units arrived at a location.
+    StockReceived {
+        /// SKU.
+        sku: String,
+        /// Location code.
+        location: String,
+        /// Units received.
+        quantity: i64,
+        /// The document it came with (purchase order, transfer...).
+        reference: String,
+    },
+    /// On-hand stock was corrected.
+    StockAdjusted {
+        /// SKU.
+        sku: String,
+        /// Location code.
+        location: String,
+        /// Change of on hand (negative for a loss).
+        delta: i64,
+        /// Why.
+        reason: String,
+    },
+    /// An order was accepted.
+    OrderPlaced {
+        /// The order.
+        order_id: OrderId,
+        /// Channel it came from.
+        channel: String,
+        /// The channel's own id for it.
+        external_id: Option<String>,
+        /// Customer id.
+        customer_id: String,
+        /// Currency of all its amounts.
+        currency: String,
+        /// Lines as placed.
+        lines: Vec<PlacedLine>,
+        /// Amount to be paid.
+        grand_total: Decimal,
+    },
+    /// Units were reserved for an order.
+    StockReserved {
+        /// The order.
+        order_id: OrderId,
+        /// Where the units are reserved.
+        allocations: Vec<Allocation>,
+    },
+    /// Reserved units were released back to available stock.
+    StockReleased {
+        /// The order.
+        order_id: OrderId,
+        /// What was released, from where.
+        allocations: Vec<Allocation>,
+        /// Why.
+        reason: String,
+    },
+    /// An order was put on hold.
+    OrderHeld {
+        /// The order.
+        order_id: OrderId,
+        /// The rule (or `manual`) that held it.
+        rule: String,
+        /// Why.
+        reason: String,
+    },
+    /// All holds of an order were released.
+    OrderHoldReleased {
+        /// The order.
+        order_id: OrderId,
+    },
+    /// An order was edited before fulfilment.
+    OrderEdited {
+        /// The order.
+        order_id: OrderId,
+        /// The edits, in the order applied.
+        edits: Vec<OrderEdit>,
+        /// The new grand total.
+        grand_total: Decimal,
+    },
+    /// Some units of some lines were cancelled.
+    OrderLinesCancelled {
+        /// The order.
+        order_id: OrderId,
+        /// `(line id, units cancelled)` pairs.
+        lines: Vec<(u32, u32)>,
+        /// Why.
+        reason: String,
+        /// The new grand total.
+        grand_total: Decimal,
+    },
+    /// The whole order was cancelled.
+    OrderCancelled {
+        /// The order.
+        order_id: OrderId,
+        /// Why.
+        reason: String,
+    },
+    /// A payment was recorded against an order.
+    PaymentRecorded {
+        /// The order.
+        order_id: OrderId,
+        /// Authorization or capture.
+        kind: PaymentKind,
+        /// Amount, in the order currency.
+        amount: Decimal,
+        /// The payment provider's reference.
+        reference: String,
+    },
+}
+
+/// A line as it was placed, inside [`DomainEvent::OrderPlaced`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlacedLine {
+    /// Line id within the order.
+    pub line_id: u32,
+    /// SKU.
+    pub sku: String,
+    /// Units ordered.
+    pub quantity: u32,
+    /// Price per unit.
+    pub unit_price: Decimal,
+}
+
+impl DomainEvent {
+    /// The event's type name, as stored in the log (`"OrderPlaced"`...).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            DomainEvent::LocationAdded { .. } => "LocationAdded",
+            DomainEvent::LocationActivityChanged { .. } => "LocationActivityChanged",
+            DomainEvent::StockReceived { .. } => "StockReceived",
+            DomainEvent::StockAdjusted { .. } => "StockAdjusted",
+            DomainEvent::OrderPlaced { .. } => "OrderPlaced",
+            DomainEvent::StockReserved { .. } => "StockReserved",
+            DomainEvent::StockReleased { .. } => "StockReleased",
+            DomainEvent::OrderHeld { .. } => "OrderHeld",
+            DomainEvent::OrderHoldReleased { .. } => "OrderHoldReleased",
+            DomainEvent::OrderEdited { .. } => "OrderEdited",
+            DomainEvent::OrderLinesCancelled { .. } => "OrderLinesCancelled",
+            DomainEvent::OrderCancelled { .. } => "OrderCancelled",
+            DomainEvent::PaymentRecorded { .. } => "PaymentRecorded",
+        }
+    }
+}
+
+/// Names the stream (aggregate history) an event belongs to.
+pub mod stream {
+    use crate::id::OrderId;
+
+    /// The stream of one order.
+    pub fn order(id: OrderId) -> String {
+        format!("order:{id}")
+    }
+
+    /// The stream of one stock level.
+    pub fn stock(sku: &str, location: &str) -> String {
+        format!("stock:{sku}@{location}")
+    }
+
+    /// The stream of one location.
+    pub fn location(code: &str) -> String {
+        format!("location:{code}")
+    }
+}
+
+/// One event as stored: the envelope with its place in the log and the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// Global sequence number, increasing in commit order of appends; assigned
+    /// by the store. Readers page through the log with it.
+    pub seq: u64,
+    /// The stream (aggregate) the event belongs to, such as `order:<uuid>`.
+    pub stream: String,
+    /// Position within its stream, starting at 1.
+    pub version: u64,
+    /// When it was recorded (whole microseconds).
+    pub recorded_at: DateTime<Utc>,
+    /// The event type, such as `OrderPlaced`.
+    pub kind: String,
+    /// The event itself as JSON: the exact bytes that were hashed.
+    pub payload: String,
+    /// Hash of the previous event of the same stream (zero for the first).
+    pub prev_hash: Hash32,
+    /// Hash of this event; see [`EventRecord::compute_hash`].
+    pub hash: Hash32,
+}
+
+impl EventRecord {
+    /// Builds the record of `event` as the successor of `head` in `stream`.
+    /// The sequence number is left 0 for the store to assign.
+    ///
+    /// # Errors
+    /// `Storage` if the event cannot be serialized (it always can).
+    pub fn new(
+        stream: String,
+        head: Option<&ChainLink>,
+        recorded_at: DateTime<Utc>,
+        event: &DomainEvent,
+    ) -> Result<EventRecord> {
+        let payload = serde_json::to_string(event).map_err(Error::storage)?;
+        let (version, prev_hash) = match head {
+            Some(link) => (link.version + 1, link.hash),
+            None => (1, Hash32::ZERO),
+        };
+        let kind = event.kind().to_owned();
+        let hash = chain::hash_event(&stream, version, recorded_at, &kind, &payload, &prev_hash);
+        Ok(EventRecord { seq: 0, stream, version, recorded_at, kind, payload, prev_hash, hash })
+    }
+
+    /// Recomputes the hash from the record's content (not from `hash`).
+    pub fn compute_hash(&self) -> Hash32 {
+        chain::hash_event(
+            &self.stream,
+            self.version,
+            self.recorded_at,
+            &self.kind,
+            &self.payload,
+            &self.prev_hash,
+        )
+    }
+
+    /// Decodes the payload.
+    ///
+    /// # Errors
+    /// `Storage` when the payload is not a known event (a log written by a
+    /// newer omskit, or damaged).
+    pub fn event(&self) -> Result<DomainEvent> {
+        serde_json::from_str(&self.payload).map_err(|e| {
+            Error::storage(format!("event {} has an unreadable payload: {e}", self.seq))
+        })
+    }
+
+    /// This record as the head of its stream.
+    pub fn link(&self) -> ChainLink {
+        ChainLink { version: self.version, hash: self.hash }
+    }
+}

@@ -1,0 +1,361 @@
+//! [`MemoryStore`]: the in-process backend, and the reference the other
+//! backends are measured against.
+//!
+//! Writers are serialized by one mutex held for the whole transaction.
+//! Writes go straight into the tables and an undo log records what they
+//! replaced; a transaction dropped without commit replays the log backwards,
+//! so a failed use case leaves nothing behind (even if it panicked).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+
+use crate::error::{Error, Result};
+use crate::events::{ChainLink, EventRecord};
+use crate::id::{OrderId, ReservationId};
+use crate::inventory::{Location, Reservation, ReservationStatus, StockLevel, StockMovement};
+use crate::order::{Channel, Order, OrderDraft};
+use crate::store::{Store, StoreTx, TxMode};
+
+/// Everything a [`MemoryStore`] holds.
+#[derive(Debug, Default)]
+struct Tables {
+    orders: HashMap<OrderId, Order>,
+    idempotency: HashMap<String, (OrderId, OrderDraft)>,
+    external_ids: HashMap<(Channel, String), OrderId>,
+    locations: BTreeMap<String, Location>,
+    stock: BTreeMap<(String, String), StockLevel>,
+    reservations: HashMap<ReservationId, Reservation>,
+    reservations_by_order: HashMap<OrderId, Vec<ReservationId>>,
+    movements: Vec<StockMovement>,
+    heads: HashMap<String, ChainLink>,
+    events: Vec<EventRecord>,
+}
+
+/// What a write replaced, to be put back on rollback.
+#[derive(Debug)]
+enum Undo {
+    Order(OrderId, Option<Box<Order>>),
+    Idempotency(String),
+    ExternalId(Channel, String),
+    Location(String, Option<Location>),
+    Stock((String, String), Option<StockLevel>),
+    Reservation(ReservationId, Option<Reservation>),
+    Head(String, Option<ChainLink>),
+}
+
+/// An in-memory store. Cheap to create; everything is lost when dropped.
+#[derive(Debug, Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+}
+
+impl Store for MemoryStore {
+    type Tx<'a> = MemoryTx<'a>;
+
+    fn begin(&self, _mode: TxMode) -> Result<MemoryTx<'_>> {
+        // A poisoned lock means a transaction panicked; its undo log already
+        // ran in `Drop`, so the tables are consistent and safe to use.
+        let tables = self.tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (movements, events) = (tables.movements.len(), tables.events.len());
+        Ok(MemoryTx {
+            tables,
+            undo: Vec::new(),
+            movements,
+            events,
+            savepoints: Vec::new(),
+            committed: false,
+        })
+    }
+}
+
+/// A transaction on a [`MemoryStore`]: holds the store's lock until it ends.
+#[derive(Debug)]
+pub struct MemoryTx<'a> {
+    tables: MutexGuard<'a, Tables>,
+    undo: Vec<Undo>,
+    movements: usize,
+    events: usize,
+    /// (undo log, movements, events) lengths at each open savepoint.
+    savepoints: Vec<(usize, usize, usize)>,
+    committed: bool,
+}
+
+impl Drop for MemoryTx<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            self.roll_back_to(0, self.movements, self.events);
+        }
+    }
+}
+
+impl MemoryTx<'_> {
+    /// Undoes writes until the undo log is `undo` long and the append-only
+    /// tables are back to the given lengths.
+    fn roll_back_to(&mut self, undo: usize, movements: usize, events: usize) {
+        let t = &mut *self.tables;
+        t.movements.truncate(movements);
+        t.events.truncate(events);
+        while self.undo.len() > undo {
+            let Some(undo) = self.undo.pop() else { break };
+            match undo {
+                Undo::Order(id, old) => restore(&mut t.orders, id, old.map(|o| *o)),
+                Undo::Idempotency(key) => {
+                    t.idempotency.remove(&key);
+                }
+                Undo::ExternalId(channel, id) => {
+                    t.external_ids.remove(&(channel, id));
+                }
+                Undo::Location(code, old) => restore(&mut t.locations, code, old),
+                Undo::Stock(key, old) => restore(&mut t.stock, key, old),
+                Undo::Reservation(id, old) => {
+                    if old.is_none() {
+                        if let Some(r) = t.reservations.get(&id) {
+                            if let Some(ids) = t.reservations_by_order.get_mut(&r.order_id) {
+                                ids.retain(|x| *x != id);
+                            }
+                        }
+                    }
+                    restore(&mut t.reservations, id, old);
+                }
+                Undo::Head(stream, old) => restore(&mut t.heads, stream, old),
+            }
+        }
+    }
+}
+
+fn restore<K, V, M: MapLike<K, V>>(map: &mut M, key: K, old: Option<V>) {
+    match old {
+        Some(value) => map.put(key, value),
+        None => map.delete(&key),
+    }
+}
+
+/// The two map types the tables use, behind one interface for `restore`.
+trait MapLike<K, V> {
+    fn put(&mut self, key: K, value: V);
+    fn delete(&mut self, key: &K);
+}
+
+impl<K: std::hash::Hash + Eq, V> MapLike<K, V> for HashMap<K, V> {
+    fn put(&mut self, key: K, value: V) {
+        self.insert(key, value);
+    }
+    fn delete(&mut self, key: &K) {
+        self.remove(key);
+    }
+}
+
+impl<K: Ord, V> MapLike<K, V> for BTreeMap<K, V> {
+    fn put(&mut self, key: K, value: V) {
+        self.insert(key, value);
+    }
+    fn delete(&mut self, key: &K) {
+        self.remove(key);
+    }
+}
+
+impl StoreTx for MemoryTx<'_> {
+    fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        Ok(self.tables.orders.get(&id).cloned())
+    }
+
+    fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>> {
+        Ok(self.tables.idempotency.get(key).cloned())
+    }
+
+    fn order_by_external_id(
+        &mut self,
+        channel: &Channel,
+        external_id: &str,
+    ) -> Result<Option<OrderId>> {
+        Ok(self.tables.external_ids.get(&(channel.clone(), external_id.to_owned())).copied())
+    }
+
+    fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()> {
+        let t = &mut *self.tables;
+        if t.orders.contains_key(&order.id) {
+            return Err(Error::conflict(Some("id"), format!("order {} exists", order.id)));
+        }
+        if let Some(key) = &order.idempotency_key {
+            if t.idempotency.contains_key(key) {
+                return Err(Error::conflict(
+                    Some("idempotency_key"),
+                    "idempotency key already used",
+                ));
+            }
+        }
+        if let Some(external_id) = &order.external_id {
+            let key = (order.channel.clone(), external_id.clone());
+            if t.external_ids.contains_key(&key) {
+                return Err(Error::conflict(
+                    Some("external_id"),
+                    "external id already used in this channel",
+                ));
+            }
+            t.external_ids.insert(key, order.id);
+            self.undo.push(Undo::ExternalId(order.channel.clone(), external_id.clone()));
+        }
+        if let Some(key) = &order.idempotency_key {
+            t.idempotency.insert(key.clone(), (order.id, draft.clone()));
+            self.undo.push(Undo::Idempotency(key.clone()));
+        }
+        t.orders.insert(order.id, order.clone());
+        self.undo.push(Undo::Order(order.id, None));
+        Ok(())
+    }
+
+    fn update_order(&mut self, order: &Order) -> Result<()> {
+        let old = self.tables.orders.insert(order.id, order.clone());
+        if old.is_none() {
+            self.tables.orders.remove(&order.id);
+            return Err(Error::not_found("order", order.id));
+        }
+        self.undo.push(Undo::Order(order.id, old.map(Box::new)));
+        Ok(())
+    }
+
+    fn location(&mut self, code: &str) -> Result<Option<Location>> {
+        Ok(self.tables.locations.get(code).cloned())
+    }
+
+    fn locations(&mut self) -> Result<Vec<Location>> {
+        Ok(self.tables.locations.values().cloned().collect())
+    }
+
+    fn put_location(&mut self, location: &Location) -> Result<()> {
+        let old = self.tables.locations.insert(location.code.clone(), location.clone());
+        self.undo.push(Undo::Location(location.code.clone(), old));
+        Ok(())
+    }
+
+    fn stock_for_update(&mut self, skus: &[&str]) -> Result<Vec<StockLevel>> {
+        let mut sorted: Vec<&str> = skus.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut out = Vec::new();
+        for sku in sorted {
+            let from = (sku.to_owned(), String::new());
+            out.extend(
+                self.tables
+                    .stock
+                    .range(from..)
+                    .take_while(|((s, _), _)| s == sku)
+                    .map(|(_, l)| l.clone()),
+            );
+        }
+        Ok(out)
+    }
+
+    fn put_stock_level(&mut self, level: &StockLevel) -> Result<()> {
+        let key = (level.sku.clone(), level.location.clone());
+        let old = self.tables.stock.insert(key.clone(), level.clone());
+        self.undo.push(Undo::Stock(key, old));
+        Ok(())
+    }
+
+    fn all_stock_levels(&mut self) -> Result<Vec<StockLevel>> {
+        Ok(self.tables.stock.values().cloned().collect())
+    }
+
+    fn reservations_for_order(&mut self, order: OrderId) -> Result<Vec<Reservation>> {
+        let t = &*self.tables;
+        Ok(t.reservations_by_order
+            .get(&order)
+            .map(|ids| ids.iter().filter_map(|id| t.reservations.get(id).cloned()).collect())
+            .unwrap_or_default())
+    }
+
+    fn put_reservation(&mut self, reservation: &Reservation) -> Result<()> {
+        let t = &mut *self.tables;
+        let old = t.reservations.insert(reservation.id, reservation.clone());
+        if old.is_none() {
+            t.reservations_by_order.entry(reservation.order_id).or_default().push(reservation.id);
+        }
+        self.undo.push(Undo::Reservation(reservation.id, old));
+        Ok(())
+    }
+
+    fn active_reservations(&mut self) -> Result<Vec<Reservation>> {
+        let mut out: Vec<Reservation> = self
+            .tables
+            .reservations
+            .values()
+            .filter(|r| r.status == ReservationStatus::Active)
+            .cloned()
+            .collect();
+        out.sort_by_key(|r| r.id);
+        Ok(out)
+    }
+
+    fn append_movement(&mut self, movement: &StockMovement) -> Result<()> {
+        self.tables.movements.push(movement.clone());
+        Ok(())
+    }
+
+    fn movements(&mut self, sku: &str, location: Option<&str>) -> Result<Vec<StockMovement>> {
+        Ok(self
+            .tables
+            .movements
+            .iter()
+            .filter(|m| m.sku == sku && location.is_none_or(|l| m.location == l))
+            .cloned()
+            .collect())
+    }
+
+    fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {
+        Ok(self.tables.heads.get(stream).copied())
+    }
+
+    fn append_event(&mut self, event: &EventRecord) -> Result<u64> {
+        let t = &mut *self.tables;
+        let expected = t.heads.get(&event.stream).map_or(1, |h| h.version + 1);
+        if event.version != expected {
+            return Err(Error::conflict(None, format!("stream {} moved on", event.stream)));
+        }
+        let seq = t.events.len() as u64 + 1;
+        let mut stored = event.clone();
+        stored.seq = seq;
+        let old = t.heads.insert(event.stream.clone(), stored.link());
+        t.events.push(stored);
+        self.undo.push(Undo::Head(event.stream.clone(), old));
+        Ok(seq)
+    }
+
+    fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {
+        let start = usize::try_from(after).unwrap_or(usize::MAX).min(self.tables.events.len());
+        Ok(self.tables.events[start..].iter().take(limit).cloned().collect())
+    }
+
+    fn savepoint(&mut self) -> Result<()> {
+        self.savepoints.push((
+            self.undo.len(),
+            self.tables.movements.len(),
+            self.tables.events.len(),
+        ));
+        Ok(())
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<()> {
+        let (undo, movements, events) =
+            self.savepoints.pop().ok_or_else(|| Error::storage("no savepoint to roll back to"))?;
+        self.roll_back_to(undo, movements, events);
+        Ok(())
+    }
+
+    fn release_savepoint(&mut self) -> Result<()> {
+        self.savepoints.pop().ok_or_else(|| Error::storage("no savepoint to release"))?;
+        Ok(())
+    }
+
+    fn commit(mut self) -> Result<()> {
+        self.committed = true;
+        Ok(())
+    }
+}

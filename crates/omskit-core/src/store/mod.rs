@@ -1,0 +1,212 @@
+//! The storage traits: the contract every backend fulfils.
+//!
+//! A use case runs inside one [`StoreTx`]: it reads what it needs (taking
+//! row locks on what it will change), writes, appends events, and commits.
+//! Dropping a transaction without committing rolls it back, so an error
+//! anywhere leaves nothing behind.
+//!
+//! Locking contract for backends with concurrent writers (SQLite with several
+//! processes, PostgreSQL):
+//! - in a [`TxMode::Write`] transaction, [`StoreTx::order`] and
+//!   [`StoreTx::stock_for_update`] lock the rows they return until commit;
+//! - `stock_for_update` locks in ascending (sku, location) order, so two
+//!   transactions never wait on each other in a cycle;
+//! - a serialization failure or deadlock is reported as a retryable
+//!   [`Error::Storage`](crate::Error::Storage); the engine retries the whole
+//!   use case a bounded number of times.
+
+use crate::error::Result;
+use crate::events::{ChainLink, EventRecord};
+use crate::id::OrderId;
+use crate::inventory::{Location, Reservation, StockLevel, StockMovement};
+use crate::order::{Channel, Order, OrderDraft};
+
+/// Whether a transaction will write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TxMode {
+    /// Reads only; backends may use a snapshot and take no locks.
+    Read,
+    /// Reads and writes; backends take the locks described in the module docs.
+    Write,
+}
+
+/// A storage backend.
+pub trait Store: Send + Sync {
+    /// A transaction on this store.
+    type Tx<'a>: StoreTx
+    where
+        Self: 'a;
+
+    /// Starts a transaction.
+    ///
+    /// # Errors
+    /// `Storage` when the backend cannot start one.
+    fn begin(&self, mode: TxMode) -> Result<Self::Tx<'_>>;
+}
+
+/// What a use case may do inside a transaction.
+pub trait StoreTx {
+    // --- orders ---
+
+    /// The order, if it exists (locked in a write transaction).
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn order(&mut self, id: OrderId) -> Result<Option<Order>>;
+
+    /// The order placed with this idempotency key, and the validated draft it
+    /// was placed from.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>>;
+
+    /// The order with this external id in this channel.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn order_by_external_id(
+        &mut self,
+        channel: &Channel,
+        external_id: &str,
+    ) -> Result<Option<OrderId>>;
+
+    /// Stores a new order. `draft` is its validated draft, kept for
+    /// idempotent retries when the order has an idempotency key.
+    ///
+    /// # Errors
+    /// `Conflict` when its id, idempotency key or (channel, external id) is taken.
+    fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()>;
+
+    /// Replaces a stored order.
+    ///
+    /// # Errors
+    /// `NotFound` when it does not exist.
+    fn update_order(&mut self, order: &Order) -> Result<()>;
+
+    // --- locations ---
+
+    /// The location with this code.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn location(&mut self, code: &str) -> Result<Option<Location>>;
+
+    /// Every location, by code.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn locations(&mut self) -> Result<Vec<Location>>;
+
+    /// Stores a new location, or replaces the one with its code.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn put_location(&mut self, location: &Location) -> Result<()>;
+
+    // --- stock ---
+
+    /// Every stock level of these SKUs at every location, sorted by
+    /// (sku, location), locked in that order in a write transaction.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn stock_for_update(&mut self, skus: &[&str]) -> Result<Vec<StockLevel>>;
+
+    /// Stores a stock level (insert or replace).
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn put_stock_level(&mut self, level: &StockLevel) -> Result<()>;
+
+    /// Every stock level, sorted by (sku, location).
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn all_stock_levels(&mut self) -> Result<Vec<StockLevel>>;
+
+    // --- reservations ---
+
+    /// Every reservation of an order, active or not, in creation order.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn reservations_for_order(&mut self, order: OrderId) -> Result<Vec<Reservation>>;
+
+    /// Stores a reservation (insert or replace by id).
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn put_reservation(&mut self, reservation: &Reservation) -> Result<()>;
+
+    /// Every active reservation, for invariant checks and reports.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn active_reservations(&mut self) -> Result<Vec<Reservation>>;
+
+    // --- ledger ---
+
+    /// Appends a stock movement.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn append_movement(&mut self, movement: &StockMovement) -> Result<()>;
+
+    /// The movements of a SKU (at one location, or all), oldest first.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn movements(&mut self, sku: &str, location: Option<&str>) -> Result<Vec<StockMovement>>;
+
+    // --- events ---
+
+    /// The latest event of a stream.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>>;
+
+    /// Appends an event and returns the sequence number it was given.
+    ///
+    /// # Errors
+    /// `Conflict` (or a retryable `Storage`) when another transaction
+    /// extended the same stream first.
+    fn append_event(&mut self, event: &EventRecord) -> Result<u64>;
+
+    /// Up to `limit` events with a sequence number above `after`, ascending.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>>;
+
+    // --- savepoints ---
+
+    /// Marks a point the transaction can roll back to; savepoints nest.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn savepoint(&mut self) -> Result<()>;
+
+    /// Undoes everything since the latest savepoint and removes it.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn rollback_to_savepoint(&mut self) -> Result<()>;
+
+    /// Keeps everything since the latest savepoint and removes it.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn release_savepoint(&mut self) -> Result<()>;
+
+    // --- end ---
+
+    /// Makes every change of the transaction durable and visible.
+    ///
+    /// # Errors
+    /// `Storage` when the commit fails; nothing of the transaction remains.
+    fn commit(self) -> Result<()>
+    where
+        Self: Sized;
+}
