@@ -146,6 +146,15 @@ impl<S: Store> Oms<S> {
         self.read(|tx| tx.order(id)?.ok_or_else(|| Error::not_found("order", id)))
     }
 
+    /// Up to `limit` orders with an id above `after` (from the first when
+    /// `None`), in id order, which is placement order for UUIDv7 ids.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    pub fn orders(&self, after: Option<OrderId>, limit: usize) -> Result<Vec<Order>> {
+        self.read(|tx| tx.orders(after, limit))
+    }
+
     /// Every reservation of an order (active and released), oldest first.
     ///
     /// # Errors

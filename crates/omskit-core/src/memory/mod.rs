@@ -19,7 +19,7 @@ use crate::store::{Store, StoreTx, TxMode};
 /// Everything a [`MemoryStore`] holds.
 #[derive(Debug, Default)]
 struct Tables {
-    orders: HashMap<OrderId, Order>,
+    orders: BTreeMap<OrderId, Order>,
     idempotency: HashMap<String, (OrderId, OrderDraft)>,
     external_ids: HashMap<(Channel, String), OrderId>,
     locations: BTreeMap<String, Location>,
@@ -209,6 +209,14 @@ impl StoreTx for MemoryTx<'_> {
         t.orders.insert(order.id, order.clone());
         self.undo.push(Undo::Order(order.id, None));
         Ok(())
+    }
+
+    fn orders(&mut self, after: Option<OrderId>, limit: usize) -> Result<Vec<Order>> {
+        let start = match after {
+            Some(id) => std::ops::Bound::Excluded(id),
+            None => std::ops::Bound::Unbounded,
+        };
+        Ok(self.tables.orders.range((start, std::ops::Bound::Unbounded)).take(limit).map(|(_, o)| o.clone()).collect())
     }
 
     fn update_order(&mut self, order: &Order) -> Result<()> {

@@ -78,6 +78,12 @@ pub trait StoreTx {
     /// `Conflict` when its id, idempotency key or (channel, external id) is taken.
     fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()>;
 
+    /// Up to `limit` orders with an id above `after` (all when `None`), by id.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn orders(&mut self, after: Option<OrderId>, limit: usize) -> Result<Vec<Order>>;
+
     /// Replaces a stored order.
     ///
     /// # Errors
