@@ -8,10 +8,15 @@
 //! omskit_testkit::run_all(&|| Oms::new(MemoryStore::new()));
 //! ```
 //!
-//! Each `check_*` function panics (like an assertion) when the backend
-//! misbehaves, naming what went wrong.
+//! Each check panics (like an assertion) when the backend misbehaves,
+//! naming what went wrong.
 
+pub mod concurrency;
+pub mod fixtures;
 mod invariants;
+pub mod lifecycle;
+pub mod properties;
+pub mod validation;
 
 pub use invariants::{assert_invariants, invariant_violations};
 
@@ -22,5 +27,8 @@ pub type Factory<'a, S> = &'a dyn Fn() -> Oms<S>;
 
 /// Runs every conformance test against engines from `factory`.
 pub fn run_all<S: Store>(factory: Factory<'_, S>) {
-    let _ = factory;
+    lifecycle::run(factory);
+    validation::run(factory);
+    properties::run(factory);
+    concurrency::run(factory);
 }

@@ -1,0 +1,29 @@
+//! The conformance suite on the in-memory store. Each area is its own test
+//! so that failures are reported separately and run in parallel.
+
+use omskit::{MemoryStore, Oms};
+use omskit_testkit::{concurrency, lifecycle, properties, validation};
+
+fn factory() -> Oms<MemoryStore> {
+    Oms::in_memory()
+}
+
+#[test]
+fn lifecycle() {
+    lifecycle::run(&factory);
+}
+
+#[test]
+fn validation() {
+    validation::run(&factory);
+}
+
+#[test]
+fn properties() {
+    properties::run(&factory);
+}
+
+#[test]
+fn concurrency() {
+    concurrency::run(&factory);
+}
