@@ -119,12 +119,14 @@ impl<S: Store> Oms<S> {
         &self.store
     }
 
-    /// Calls `subscriber` with every event committed from now on, in commit
-    /// order per transaction, after the commit (never for a rolled-back
-    /// change). It runs on the thread that made the change and must not call
-    /// back into a write of this engine... it may, but it then waits like any
-    /// other writer. A subscriber should not panic; if it does, the panic
-    /// propagates to the caller of the use case, whose change is committed.
+    /// Calls `subscriber` with every event committed from now on, after the
+    /// commit of the transaction that appended it (never for a rolled-back
+    /// change), in sequence order within that transaction. It runs on the
+    /// thread that made the change, after the store's locks are released, so
+    /// it may call back into the engine. A subscriber should not panic: a
+    /// panic propagates to the caller of the use case, whose change stays
+    /// committed. For delivery that survives restarts, read
+    /// [`Oms::events_since`] from a stored cursor instead.
     pub fn subscribe(
         &self,
         subscriber: impl Fn(&EventRecord) + Send + Sync + 'static,

@@ -1,11 +1,14 @@
 //! Orders: placement with atomic reservation, edits, holds, cancellation, payments.
 
+use std::cmp::Reverse;
 use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
 
 use rust_decimal::Decimal;
 
 use super::{Oms, Work};
-use crate::error::{Error, Result, Shortage};
+use crate::error::{Error, Result};
 use crate::events::{stream, DomainEvent, PlacedLine};
 use crate::id::OrderId;
 use crate::inventory::{Allocation, MovementKind, Reservation, ReservationStatus, StockBook};
@@ -97,8 +100,9 @@ impl<S: Store> Oms<S> {
         }
 
         w.tx.insert_order(&order, draft)?;
-        let mut reservations = Vec::new();
-        apply_reservations(w, &book, &mut reservations, order.id, &allocations)?;
+        let mut held = OrderReservations::none(order.id);
+        held.add(w, &allocations);
+        held.save(w, &book, &[], &allocations, "")?;
         let order_stream = stream::order(order.id);
         w.emit(
             order_stream.clone(),
@@ -203,7 +207,7 @@ impl<S: Store> Oms<S> {
                 before.iter().chain(&order.lines).map(|l| l.sku.as_str()).collect();
             let skus: Vec<&str> = skus.into_iter().collect();
             let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
-            let mut reservations = w.tx.reservations_for_order(id)?;
+            let mut held = OrderReservations::load(w, id)?;
 
             // Release first, so units freed by one line can serve another.
             let mut released = Vec::new();
@@ -212,13 +216,7 @@ impl<S: Store> Oms<S> {
                     order.lines.iter().find(|l| l.id == old.id).map_or(0, |l| l.quantity);
                 if new_quantity < old.quantity {
                     let units = i64::from(old.quantity - new_quantity);
-                    released.extend(release_line(
-                        &mut book,
-                        &mut reservations,
-                        old.id,
-                        units,
-                        w.now,
-                    ));
+                    released.extend(held.release_line(&mut book, old.id, units, w.now));
                 }
             }
             let mut reserved = Vec::new();
@@ -242,8 +240,8 @@ impl<S: Store> Oms<S> {
             let new_holds = apply_hold_rules(&self.hold_rules, &mut order, w);
             touch(&mut order, w);
             w.tx.update_order(&order)?;
-            write_releases(w, &book, &reservations, id, &released, "order edited")?;
-            apply_reservations(w, &book, &mut reservations, id, &reserved)?;
+            held.add(w, &reserved);
+            held.save(w, &book, &released, &reserved, "order edited")?;
             let s = stream::order(id);
             w.emit(
                 s.clone(),
@@ -494,7 +492,7 @@ impl<S: Store> Oms<S> {
 }
 
 /// A new order from a validated draft, priced, not yet reserved.
-fn new_order(id: OrderId, draft: &OrderDraft, now: chrono::DateTime<chrono::Utc>) -> Result<Order> {
+fn new_order(id: OrderId, draft: &OrderDraft, now: DateTime<Utc>) -> Result<Order> {
     let lines: Vec<OrderLine> = draft
         .lines
         .iter()
@@ -586,49 +584,142 @@ fn apply_edit(order: &mut Order, edit: &OrderEdit) -> Result<()> {
     Ok(())
 }
 
-/// Releases `units` of a line's reservations, least preferred location
-/// first, updating the book and the reservations in place.
-fn release_line(
-    book: &mut StockBook,
-    reservations: &mut [Reservation],
-    line_id: u32,
-    mut units: i64,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Vec<Allocation> {
-    let mut order: Vec<usize> = (0..reservations.len())
-        .filter(|&i| {
-            reservations[i].line_id == line_id
-                && reservations[i].status == ReservationStatus::Active
-        })
-        .collect();
-    order.sort_by_key(|&i| {
-        std::cmp::Reverse((
-            book.priority(&reservations[i].location),
-            reservations[i].location.clone(),
-        ))
-    });
-    let mut released = Vec::new();
-    for i in order {
-        if units == 0 {
-            break;
-        }
-        let r = &mut reservations[i];
-        let take = r.quantity.min(units);
-        r.quantity -= take;
-        if r.quantity == 0 {
-            r.status = ReservationStatus::Released;
-        }
-        r.updated_at = now;
-        units -= take;
-        book.release(&r.sku, &r.location, take);
-        released.push(Allocation {
-            line_id,
-            sku: r.sku.clone(),
-            location: r.location.clone(),
-            quantity: take,
-        });
+/// An order's reservations as loaded in one transaction, and which of them changed.
+struct OrderReservations {
+    order_id: OrderId,
+    list: Vec<Reservation>,
+    dirty: Vec<bool>,
+}
+
+impl OrderReservations {
+    fn load(w: &mut Work<'_>, order_id: OrderId) -> Result<OrderReservations> {
+        let list = w.tx.reservations_for_order(order_id)?;
+        let dirty = vec![false; list.len()];
+        Ok(OrderReservations { order_id, list, dirty })
     }
-    released
+
+    fn none(order_id: OrderId) -> OrderReservations {
+        OrderReservations { order_id, list: Vec::new(), dirty: Vec::new() }
+    }
+
+    /// Releases `units` of a line, least preferred location first (so the
+    /// order keeps as few shipments as possible).
+    fn release_line(
+        &mut self,
+        book: &mut StockBook,
+        line_id: u32,
+        mut units: i64,
+        now: DateTime<Utc>,
+    ) -> Vec<Allocation> {
+        let mut held: Vec<usize> = (0..self.list.len())
+            .filter(|&i| {
+                self.list[i].line_id == line_id && self.list[i].status == ReservationStatus::Active
+            })
+            .collect();
+        held.sort_by_key(|&i| {
+            Reverse((book.priority(&self.list[i].location), self.list[i].location.clone()))
+        });
+        let mut released = Vec::new();
+        for i in held {
+            if units == 0 {
+                break;
+            }
+            let r = &mut self.list[i];
+            let take = r.quantity.min(units);
+            r.quantity -= take;
+            if r.quantity == 0 {
+                r.status = ReservationStatus::Released;
+            }
+            r.updated_at = now;
+            self.dirty[i] = true;
+            units -= take;
+            book.release(&r.sku, &r.location, take);
+            released.push(Allocation {
+                line_id,
+                sku: r.sku.clone(),
+                location: r.location.clone(),
+                quantity: take,
+            });
+        }
+        released
+    }
+
+    /// Records allocations the book made: grows the line's active
+    /// reservation at that location, or creates one.
+    fn add(&mut self, w: &Work<'_>, allocations: &[Allocation]) {
+        for a in allocations {
+            let existing = self.list.iter().position(|r| {
+                r.line_id == a.line_id
+                    && r.location == a.location
+                    && r.status == ReservationStatus::Active
+            });
+            let i = match existing {
+                Some(i) => {
+                    self.list[i].quantity += a.quantity;
+                    self.list[i].updated_at = w.now;
+                    i
+                }
+                None => {
+                    self.list.push(Reservation {
+                        id: w.id(),
+                        order_id: self.order_id,
+                        line_id: a.line_id,
+                        sku: a.sku.clone(),
+                        location: a.location.clone(),
+                        quantity: a.quantity,
+                        status: ReservationStatus::Active,
+                        created_at: w.now,
+                        updated_at: w.now,
+                    });
+                    self.dirty.push(true);
+                    self.list.len() - 1
+                }
+            };
+            self.dirty[i] = true;
+        }
+    }
+
+    /// Writes the changed reservations and stock levels, and a ledger entry
+    /// per released and reserved allocation.
+    fn save(
+        &self,
+        w: &mut Work<'_>,
+        book: &StockBook,
+        released: &[Allocation],
+        reserved: &[Allocation],
+        reason: &str,
+    ) -> Result<()> {
+        for (r, _) in self.list.iter().zip(&self.dirty).filter(|(_, dirty)| **dirty) {
+            w.tx.put_reservation(r)?;
+        }
+        for level in book.changed() {
+            w.tx.put_stock_level(level)?;
+        }
+        let reference = self.order_id.to_string();
+        for a in released {
+            w.movement(
+                MovementKind::Release,
+                &a.sku,
+                &a.location,
+                0,
+                -a.quantity,
+                Some(reason),
+                &reference,
+            )?;
+        }
+        for a in reserved {
+            w.movement(
+                MovementKind::Reservation,
+                &a.sku,
+                &a.location,
+                0,
+                a.quantity,
+                None,
+                &reference,
+            )?;
+        }
+        Ok(())
+    }
 }
 
 /// Cancels `(line id, units)` of an order: releases their reservations,
@@ -643,23 +734,17 @@ fn cancel_units(
     let skus: BTreeSet<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
     let skus: Vec<&str> = skus.into_iter().collect();
     let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
-    let mut reservations = w.tx.reservations_for_order(order.id)?;
+    let mut held = OrderReservations::load(w, order.id)?;
     let mut released = Vec::new();
     for &(line_id, units) in cancels {
-        released.extend(release_line(
-            &mut book,
-            &mut reservations,
-            line_id,
-            i64::from(units),
-            w.now,
-        ));
+        released.extend(held.release_line(&mut book, line_id, i64::from(units), w.now));
         let index = order.line_index(line_id)?;
         let line = &mut order.lines[index];
         line.quantity -= units;
         line.cancelled_quantity += units;
     }
     reprice(order)?;
-    write_releases(w, &book, &reservations, order.id, &released, reason)?;
+    held.save(w, &book, &released, &[], reason)?;
     if !released.is_empty() {
         w.emit(
             stream::order(order.id),
@@ -672,100 +757,3 @@ fn cancel_units(
     }
     Ok(())
 }
-
-/// Writes the stock levels and reservations changed by releases, with their ledger entries.
-fn write_releases(
-    w: &mut Work<'_>,
-    book: &StockBook,
-    reservations: &[Reservation],
-    order_id: OrderId,
-    released: &[Allocation],
-    reason: &str,
-) -> Result<()> {
-    if released.is_empty() {
-        return Ok(());
-    }
-    let reference = order_id.to_string();
-    for a in released {
-        w.movement(
-            MovementKind::Release,
-            &a.sku,
-            &a.location,
-            0,
-            -a.quantity,
-            Some(reason),
-            &reference,
-        )?;
-    }
-    for level in book.changed() {
-        w.tx.put_stock_level(level)?;
-    }
-    for r in reservations.iter().filter(|r| {
-        r.updated_at == w.now
-            && released.iter().any(|a| a.line_id == r.line_id && a.location == r.location)
-    }) {
-        w.tx.put_reservation(r)?;
-    }
-    Ok(())
-}
-
-/// Records new allocations: grows the line's reservation at that location or
-/// creates one, writes the changed stock levels and the ledger entries.
-fn apply_reservations(
-    w: &mut Work<'_>,
-    book: &StockBook,
-    reservations: &mut Vec<Reservation>,
-    order_id: OrderId,
-    allocations: &[Allocation],
-) -> Result<()> {
-    if allocations.is_empty() {
-        return Ok(());
-    }
-    let reference = order_id.to_string();
-    for a in allocations {
-        let existing = reservations.iter_mut().find(|r| {
-            r.line_id == a.line_id
-                && r.location == a.location
-                && r.status == ReservationStatus::Active
-        });
-        let reservation = match existing {
-            Some(r) => {
-                r.quantity += a.quantity;
-                r.updated_at = w.now;
-                r.clone()
-            }
-            None => {
-                let r = Reservation {
-                    id: w.id(),
-                    order_id,
-                    line_id: a.line_id,
-                    sku: a.sku.clone(),
-                    location: a.location.clone(),
-                    quantity: a.quantity,
-                    status: ReservationStatus::Active,
-                    created_at: w.now,
-                    updated_at: w.now,
-                };
-                reservations.push(r.clone());
-                r
-            }
-        };
-        w.tx.put_reservation(&reservation)?;
-        w.movement(
-            MovementKind::Reservation,
-            &a.sku,
-            &a.location,
-            0,
-            a.quantity,
-            None,
-            &reference,
-        )?;
-    }
-    for level in book.changed() {
-        w.tx.put_stock_level(level)?;
-    }
-    Ok(())
-}
-
-#[allow(dead_code)]
-fn _assert_shortage_is_public(_: Shortage) {}

@@ -216,7 +216,13 @@ impl StoreTx for MemoryTx<'_> {
             Some(id) => std::ops::Bound::Excluded(id),
             None => std::ops::Bound::Unbounded,
         };
-        Ok(self.tables.orders.range((start, std::ops::Bound::Unbounded)).take(limit).map(|(_, o)| o.clone()).collect())
+        Ok(self
+            .tables
+            .orders
+            .range((start, std::ops::Bound::Unbounded))
+            .take(limit)
+            .map(|(_, o)| o.clone())
+            .collect())
     }
 
     fn update_order(&mut self, order: &Order) -> Result<()> {
