@@ -14,9 +14,8 @@ use crate::id::OrderId;
 use crate::inventory::{Allocation, MovementKind, Reservation, ReservationStatus, StockBook};
 use crate::order::Payment;
 use crate::order::{
-    check_amount, check_id, check_text, price_lines, Hold, LineCancel, Order, OrderAction,
-    OrderDraft, OrderEdit, OrderLine, OrderStatus, PaymentKind, PaymentStatus, Totals, MAX_LINES,
-    MAX_LINE_QUANTITY,
+    check_amount, check_id, check_text, Hold, LineCancel, Order, OrderAction, OrderDraft,
+    OrderEdit, OrderLine, OrderStatus, PaymentKind, MAX_LINES, MAX_LINE_QUANTITY,
 };
 use crate::store::Store;
 
@@ -79,7 +78,7 @@ impl<S: Store> Oms<S> {
             }
         }
 
-        let mut order = new_order(w.id(), draft, w.now)?;
+        let mut order = Order::new(w.id(), draft, w.now)?;
         for (rule, reason) in self.hold_rules.matches(&order) {
             order.holds.push(Hold { rule, reason, placed_at: w.now, released_at: None });
             order.status = OrderStatus::OnHold;
@@ -236,7 +235,7 @@ impl<S: Store> Oms<S> {
                 return Err(Error::insufficient_stock(shortages));
             }
 
-            reprice(&mut order)?;
+            order.reprice()?;
             let new_holds = apply_hold_rules(&self.hold_rules, &mut order, w);
             touch(&mut order, w);
             w.tx.update_order(&order)?;
@@ -491,50 +490,6 @@ impl<S: Store> Oms<S> {
     }
 }
 
-/// A new order from a validated draft, priced, not yet reserved.
-fn new_order(id: OrderId, draft: &OrderDraft, now: DateTime<Utc>) -> Result<Order> {
-    let lines: Vec<OrderLine> = draft
-        .lines
-        .iter()
-        .enumerate()
-        .map(|(i, l)| OrderLine::from_draft(i as u32 + 1, l))
-        .collect();
-    let mut order = Order {
-        id,
-        channel: draft.channel.clone(),
-        external_id: draft.external_id.clone(),
-        idempotency_key: draft.idempotency_key.clone(),
-        customer: draft.customer.clone(),
-        ship_to: draft.ship_to.clone(),
-        bill_to: draft.bill_to.clone(),
-        currency: draft.currency,
-        lines,
-        discounts: draft.discounts.clone(),
-        notes: draft.notes.clone(),
-        totals: Totals { shipping: draft.shipping, ..Totals::default() },
-        status: OrderStatus::Placed,
-        payment_status: PaymentStatus::Unpaid,
-        authorized: Decimal::ZERO,
-        captured: Decimal::ZERO,
-        payments: Vec::new(),
-        holds: Vec::new(),
-        cancel_reason: None,
-        placed_at: now,
-        updated_at: now,
-        version: 1,
-    };
-    reprice(&mut order)?;
-    Ok(order)
-}
-
-/// Recomputes line amounts, totals and payment status.
-fn reprice(order: &mut Order) -> Result<()> {
-    order.totals =
-        price_lines(&mut order.lines, &order.discounts, order.totals.shipping, order.currency)?;
-    order.refresh_payment_status();
-    Ok(())
-}
-
 fn load_order(w: &mut Work<'_>, id: OrderId) -> Result<Order> {
     w.tx.order(id)?.ok_or_else(|| Error::not_found("order", id))
 }
@@ -743,7 +698,7 @@ fn cancel_units(
         line.quantity -= units;
         line.cancelled_quantity += units;
     }
-    reprice(order)?;
+    order.reprice()?;
     held.save(w, &book, &released, &[], reason)?;
     if !released.is_empty() {
         w.emit(

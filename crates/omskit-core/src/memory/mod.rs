@@ -373,3 +373,67 @@ impl StoreTx for MemoryTx<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(sku: &str, on_hand: i64) -> StockLevel {
+        StockLevel { sku: sku.into(), location: "L".into(), on_hand, reserved: 0 }
+    }
+
+    fn location(code: &str) -> Location {
+        Location { code: code.into(), name: code.into(), priority: 1, active: true }
+    }
+
+    #[test]
+    fn dropping_a_transaction_undoes_every_write() {
+        let store = MemoryStore::new();
+        let mut tx = store.begin(TxMode::Write).expect("begin");
+        tx.put_location(&location("L")).expect("put");
+        tx.put_stock_level(&level("A", 5)).expect("put");
+        tx.commit().expect("commit");
+
+        let mut tx = store.begin(TxMode::Write).expect("begin");
+        tx.put_stock_level(&level("A", 7)).expect("put");
+        tx.put_stock_level(&level("A", 9)).expect("put");
+        tx.put_stock_level(&level("B", 1)).expect("put");
+        tx.put_location(&location("M")).expect("put");
+        drop(tx);
+
+        let mut tx = store.begin(TxMode::Read).expect("begin");
+        assert_eq!(tx.all_stock_levels().expect("levels"), [level("A", 5)]);
+        assert_eq!(tx.locations().expect("locations"), [location("L")]);
+    }
+
+    #[test]
+    fn savepoints_undo_only_what_came_after_them() {
+        let store = MemoryStore::new();
+        let mut tx = store.begin(TxMode::Write).expect("begin");
+        tx.put_stock_level(&level("A", 1)).expect("put");
+        tx.savepoint().expect("savepoint");
+        tx.put_stock_level(&level("A", 2)).expect("put");
+        tx.put_stock_level(&level("B", 2)).expect("put");
+        tx.rollback_to_savepoint().expect("rollback");
+        tx.savepoint().expect("savepoint");
+        tx.put_stock_level(&level("C", 3)).expect("put");
+        tx.release_savepoint().expect("release");
+        assert!(tx.rollback_to_savepoint().is_err(), "no savepoint left");
+        tx.commit().expect("commit");
+        let mut tx = store.begin(TxMode::Read).expect("begin");
+        assert_eq!(tx.all_stock_levels().expect("levels"), [level("A", 1), level("C", 3)]);
+    }
+
+    #[test]
+    fn a_panicking_transaction_leaves_the_store_usable_and_unchanged() {
+        let store = MemoryStore::new();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut tx = store.begin(TxMode::Write).expect("begin");
+            tx.put_stock_level(&level("A", 5)).expect("put");
+            panic!("use case bug");
+        }));
+        assert!(result.is_err());
+        let mut tx = store.begin(TxMode::Read).expect("begin after a panic");
+        assert!(tx.all_stock_levels().expect("levels").is_empty());
+    }
+}

@@ -469,7 +469,7 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) 
                             return Some(found);
                         }
                     }
-                    _ => return Some(if x.len() == y.len() { child } else { path }),
+                    _ => return Some(child),
                 }
             }
             None
@@ -585,4 +585,90 @@ fn check_address(address: &Address) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).expect("decimal")
+    }
+
+    fn good() -> OrderDraft {
+        OrderDraft::new(Channel::Web, Currency::USD)
+            .customer("c-1", "Ada", "ada@example.com")
+            .line(LineDraft::new("A", 1, d("10.00")))
+            .line(LineDraft::new("B", 2, d("5")))
+    }
+
+    #[test]
+    fn channels_round_trip_through_their_names() {
+        for name in ["web", "mobile", "phone", "pos", "marketplace", "api", "ebay-de", "shop_2.0"] {
+            let channel: Channel = name.parse().expect("valid channel");
+            assert_eq!(channel.to_string(), name);
+            assert_eq!(serde_json::to_string(&channel).expect("json"), format!("\"{name}\""));
+        }
+        assert_eq!("web".parse::<Channel>().ok(), Some(Channel::Web));
+        for bad in ["", "Web", "two words", "ünïcode", &"x".repeat(65)] {
+            let err = bad.parse::<Channel>().expect_err(bad);
+            assert!(matches!(err, Error::Validation { ref field, .. } if field == "channel"));
+        }
+    }
+
+    #[test]
+    fn validation_normalizes_decimals_so_equal_drafts_compare_equal() {
+        let a = good().validate().expect("valid");
+        let mut other = good();
+        other.lines[0].unit_price = d("10.0000");
+        other.lines[1].unit_price = d("5.00");
+        assert_eq!(a, other.validate().expect("valid"));
+        assert_eq!(a.first_difference(&other.validate().expect("valid")), None);
+    }
+
+    #[test]
+    fn first_difference_names_the_field_path() {
+        let a = good().validate().expect("valid");
+        let mut b = good();
+        b.lines[1].quantity = 3;
+        assert_eq!(
+            a.first_difference(&b.validate().expect("valid")).as_deref(),
+            Some("lines[1].quantity")
+        );
+        let c = good().line(LineDraft::new("C", 1, d("1"))).validate().expect("valid");
+        assert_eq!(a.first_difference(&c).as_deref(), Some("lines[2]"));
+        let e = good().notes("gift").validate().expect("valid");
+        assert_eq!(a.first_difference(&e).as_deref(), Some("notes"));
+        let f = OrderDraft { channel: Channel::Phone, ..good() }.validate().expect("valid");
+        assert_eq!(a.first_difference(&f).as_deref(), Some("channel"));
+    }
+
+    #[test]
+    fn errors_name_nested_fields() {
+        let mut draft = good();
+        draft.lines[1].quantity = 0;
+        let err = draft.validate().expect_err("quantity 0");
+        assert!(
+            matches!(err, Error::Validation { ref field, .. } if field == "lines[1].quantity"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("lines[1].quantity"));
+
+        let draft = good().customer("c-1", "Ada", "not-an-email");
+        let err = draft.validate().expect_err("bad email");
+        assert!(
+            matches!(err, Error::Validation { ref field, .. } if field == "customer.email"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn money_in_json_must_be_exact() {
+        let json = r#"{"channel":"web","currency":"USD","customer":{"id":"c","name":"A"},
+            "lines":[{"sku":"A","quantity":1,"unit_price":"0.1"}]}"#;
+        let draft: OrderDraft = serde_json::from_str(json).expect("decimal strings parse");
+        assert_eq!(draft.lines[0].unit_price, d("0.1"));
+        let unknown = json.replace("USD", "XYZ");
+        assert!(serde_json::from_str::<OrderDraft>(&unknown).is_err());
+    }
 }

@@ -104,3 +104,46 @@ impl HoldRules {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::id::OrderId;
+    use crate::money::Currency;
+    use crate::order::{Channel, LineDraft, OrderDraft};
+    use chrono::{TimeZone, Utc};
+    use rust_decimal::Decimal;
+
+    fn order(quantity: i64, price: i64) -> Order {
+        let draft = OrderDraft::new(Channel::Web, Currency::USD)
+            .customer("c", "Ada", "ada@example.com")
+            .line(LineDraft::new("A", quantity, Decimal::from(price)));
+        let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("time");
+        Order::new(OrderId::from_u128(1), &draft, at).expect("priced")
+    }
+
+    #[test]
+    fn each_rule_reports_its_name_and_reason() {
+        let rules = HoldRules::new()
+            .with(HoldRule::GrandTotalAbove(Money::new(Decimal::from(100), Currency::USD)))
+            .with(HoldRule::GrandTotalAbove(Money::new(Decimal::from(1), Currency::EUR)))
+            .with(HoldRule::LineQuantityAbove(5))
+            .with(HoldRule::custom("vip", |o| {
+                (o.customer.id == "c").then(|| "check VIP".to_owned())
+            }));
+        let small = rules.matches(&order(1, 10));
+        assert_eq!(small, [("vip".to_owned(), "check VIP".to_owned())]);
+        let big = rules.matches(&order(6, 50));
+        let names: Vec<&str> = big.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["grand_total_above", "line_quantity_above", "vip"]);
+        assert!(big[0].1.contains("300"), "{}", big[0].1);
+    }
+
+    #[test]
+    fn thresholds_are_exclusive() {
+        let rules = HoldRules::new()
+            .with(HoldRule::GrandTotalAbove(Money::new(Decimal::from(100), Currency::USD)))
+            .with(HoldRule::LineQuantityAbove(5));
+        assert!(rules.matches(&order(5, 20)).is_empty());
+    }
+}

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::draft::{Address, Channel, Customer, Discount, LineDraft, OrderDiscount};
+use super::draft::{Address, Channel, Customer, Discount, LineDraft, OrderDiscount, OrderDraft};
+use super::pricing::price_lines;
 use crate::error::{Error, Result};
 use crate::id::{OrderId, PaymentId};
 use crate::money::Currency;
@@ -303,6 +304,57 @@ pub struct Order {
 }
 
 impl Order {
+    /// A new order from a validated draft: priced, status `placed` (hold
+    /// rules and reservations are the engine's part).
+    ///
+    /// # Errors
+    /// `Overflow` when an amount leaves the decimal range.
+    pub fn new(id: OrderId, draft: &OrderDraft, now: DateTime<Utc>) -> Result<Order> {
+        let lines: Vec<OrderLine> = draft
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| OrderLine::from_draft(i as u32 + 1, l))
+            .collect();
+        let mut order = Order {
+            id,
+            channel: draft.channel.clone(),
+            external_id: draft.external_id.clone(),
+            idempotency_key: draft.idempotency_key.clone(),
+            customer: draft.customer.clone(),
+            ship_to: draft.ship_to.clone(),
+            bill_to: draft.bill_to.clone(),
+            currency: draft.currency,
+            lines,
+            discounts: draft.discounts.clone(),
+            notes: draft.notes.clone(),
+            totals: Totals { shipping: draft.shipping, ..Totals::default() },
+            status: OrderStatus::Placed,
+            payment_status: PaymentStatus::Unpaid,
+            authorized: Decimal::ZERO,
+            captured: Decimal::ZERO,
+            payments: Vec::new(),
+            holds: Vec::new(),
+            cancel_reason: None,
+            placed_at: now,
+            updated_at: now,
+            version: 1,
+        };
+        order.reprice()?;
+        Ok(order)
+    }
+
+    /// Recomputes line amounts, totals and payment status after lines changed.
+    ///
+    /// # Errors
+    /// `Overflow` when an amount leaves the decimal range.
+    pub fn reprice(&mut self) -> Result<()> {
+        self.totals =
+            price_lines(&mut self.lines, &self.discounts, self.totals.shipping, self.currency)?;
+        self.refresh_payment_status();
+        Ok(())
+    }
+
     /// The line with this id.
     ///
     /// # Errors
