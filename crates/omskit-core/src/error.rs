@@ -93,6 +93,15 @@ pub enum Error {
         /// What collided.
         message: String,
     },
+    /// The database was written by a newer omskit whose schema this version
+    /// does not know; it is left untouched.
+    #[error("database schema version {found} is newer than the {supported} this omskit supports")]
+    UnsupportedSchema {
+        /// The schema version found in the database.
+        found: i64,
+        /// The newest version this build knows.
+        supported: i64,
+    },
     /// The storage backend failed.
     #[error("storage error: {message}")]
     Storage {

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use crate::events::{stream, DomainEvent, PlacedLine};
 use crate::id::OrderId;
 use crate::inventory::{Allocation, MovementKind, Reservation, ReservationStatus, StockBook};
+use crate::money::Currency;
 use crate::order::Payment;
 use crate::order::{
     check_amount, check_id, check_text, Hold, LineCancel, Order, OrderAction, OrderDraft,
@@ -181,6 +182,10 @@ impl<S: Store> Oms<S> {
     pub fn edit_order(&self, id: OrderId, edits: &[OrderEdit]) -> Result<Order> {
         if edits.is_empty() {
             return Err(Error::validation("edits", "no edits given"));
+        }
+        // What can be checked without the order is checked before it is loaded.
+        for (i, edit) in edits.iter().enumerate() {
+            check_edit(edit, None).map_err(|e| e.in_field(&format!("edits[{i}]")))?;
         }
         self.write(|w| {
             let mut order = load_order(w, id)?;
@@ -358,6 +363,14 @@ impl<S: Store> Oms<S> {
         if lines.is_empty() {
             return Err(Error::validation("lines", "no lines given"));
         }
+        for (i, cancel) in lines.iter().enumerate() {
+            if cancel.quantity.is_some_and(|q| q < 1) {
+                return Err(Error::validation(
+                    format!("lines[{i}].quantity"),
+                    "must be at least 1",
+                ));
+            }
+        }
         self.write(|w| {
             let mut order = load_order(w, id)?;
             order.status.after(OrderAction::CancelLines)?;
@@ -514,10 +527,28 @@ fn apply_hold_rules(rules: &crate::order::HoldRules, order: &mut Order, w: &Work
     added
 }
 
+/// Checks an edit's own fields (with the order's currency once it is known).
+fn check_edit(edit: &OrderEdit, currency: Option<Currency>) -> Result<()> {
+    match edit {
+        OrderEdit::AddLine { line } => line.validate(currency).map_err(|e| e.in_field("line")),
+        OrderEdit::RemoveLine { .. } => Ok(()),
+        OrderEdit::SetQuantity { quantity, .. } => {
+            if (1..=MAX_LINE_QUANTITY).contains(quantity) {
+                Ok(())
+            } else {
+                Err(Error::validation(
+                    "quantity",
+                    format!("must be 1 to {MAX_LINE_QUANTITY}, got {quantity} (remove the line instead of setting 0)"),
+                ))
+            }
+        }
+    }
+}
+
 fn apply_edit(order: &mut Order, edit: &OrderEdit) -> Result<()> {
+    check_edit(edit, Some(order.currency))?;
     match edit {
         OrderEdit::AddLine { line } => {
-            line.validate(order.currency).map_err(|e| e.in_field("line"))?;
             let id = order.next_line_id();
             order.lines.push(OrderLine::from_draft(id, &line.clone_normalized()));
         }
@@ -526,12 +557,6 @@ fn apply_edit(order: &mut Order, edit: &OrderEdit) -> Result<()> {
             order.lines.remove(index);
         }
         OrderEdit::SetQuantity { line_id, quantity } => {
-            if !(1..=MAX_LINE_QUANTITY).contains(quantity) {
-                return Err(Error::validation(
-                    "quantity",
-                    format!("must be 1 to {MAX_LINE_QUANTITY}, got {quantity} (remove the line instead of setting 0)"),
-                ));
-            }
             let index = order.line_index(*line_id)?;
             order.lines[index].quantity = *quantity as u32;
         }

@@ -214,8 +214,9 @@ impl LineDraft {
         }
     }
 
-    /// Checks every field; `currency` bounds the discount's decimal places.
-    pub(crate) fn validate(&self, currency: Currency) -> Result<()> {
+    /// Checks every field. `currency` bounds the discount's decimal places;
+    /// without it (before the order is known) that one check is skipped.
+    pub(crate) fn validate(&self, currency: Option<Currency>) -> Result<()> {
         check_id("sku", &self.sku)?;
         if !(1..=MAX_LINE_QUANTITY).contains(&self.quantity) {
             return Err(Error::validation(
@@ -226,7 +227,7 @@ impl LineDraft {
         if self.unit_price.is_sign_negative() && !self.unit_price.is_zero() {
             return Err(Error::validation("unit_price", "must not be negative"));
         }
-        if self.unit_price.scale() > MAX_PRICE_SCALE {
+        if self.unit_price.normalize().scale() > MAX_PRICE_SCALE {
             return Err(Error::validation(
                 "unit_price",
                 format!("at most {MAX_PRICE_SCALE} decimal places"),
@@ -385,6 +386,8 @@ impl OrderDraft {
     /// # Errors
     /// `Validation` naming the first bad field, such as `lines[2].quantity`.
     pub fn validate(&self) -> Result<OrderDraft> {
+        // `Channel::Other` can be built directly; its name must parse like any other.
+        let channel: Channel = self.channel.as_str().parse()?;
         if let Some(id) = &self.external_id {
             check_id("external_id", id)?;
         }
@@ -405,20 +408,20 @@ impl OrderDraft {
             return Err(Error::validation("lines", format!("at most {MAX_LINES} lines")));
         }
         for (i, line) in self.lines.iter().enumerate() {
-            line.validate(self.currency).map_err(|e| e.in_field(&format!("lines[{i}]")))?;
+            line.validate(Some(self.currency)).map_err(|e| e.in_field(&format!("lines[{i}]")))?;
         }
         for (i, discount) in self.discounts.iter().enumerate() {
             let field = format!("discounts[{i}]");
             if let Some(code) = &discount.code {
                 check_id(&format!("{field}.code"), code)?;
             }
-            check_discount(&format!("{field}.value"), &discount.value, self.currency)?;
+            check_discount(&format!("{field}.value"), &discount.value, Some(self.currency))?;
         }
         check_amount("shipping", self.shipping, self.currency)?;
         if let Some(notes) = &self.notes {
             check_text("notes", notes, 0)?;
         }
-        Ok(self.normalized())
+        Ok(OrderDraft { channel, ..self.normalized() })
     }
 
     fn normalized(&self) -> OrderDraft {
@@ -528,9 +531,18 @@ pub(crate) fn check_amount(field: &str, amount: Decimal, currency: Currency) -> 
     Ok(())
 }
 
-fn check_discount(field: &str, discount: &Discount, currency: Currency) -> Result<()> {
+fn check_discount(field: &str, discount: &Discount, currency: Option<Currency>) -> Result<()> {
     match *discount {
-        Discount::Amount(amount) => check_amount(&format!("{field}.amount"), amount, currency),
+        Discount::Amount(amount) => {
+            let field = format!("{field}.amount");
+            match currency {
+                Some(currency) => check_amount(&field, amount, currency),
+                None if amount.is_sign_negative() && !amount.is_zero() => {
+                    Err(Error::validation(field, "must not be negative"))
+                }
+                None => Ok(()),
+            }
+        }
         Discount::Percent(p) => {
             if p.is_sign_negative() && !p.is_zero() || p > Decimal::ONE_HUNDRED {
                 Err(Error::validation(format!("{field}.percent"), "must be 0 to 100"))
