@@ -37,6 +37,7 @@ CREATE TABLE orders (
     placed_at       TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
     version         INTEGER NOT NULL,
+    last_line_id    INTEGER NOT NULL,
     UNIQUE (channel, external_id)
 ) STRICT;
 

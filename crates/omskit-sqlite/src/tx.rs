@@ -82,7 +82,7 @@ impl Drop for SqliteTx<'_> {
 const ORDER_COLUMNS: &str = "id, channel, external_id, idempotency_key, customer_id, customer_name, \
     customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
     discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
-    payments, holds, cancel_reason, placed_at, updated_at, version";
+    payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id";
 
 const LINE_COLUMNS: &str =
     "line_id, sku, quantity, cancelled_quantity, unit_price, discount, tax_rate, \
@@ -114,14 +114,14 @@ impl SqliteTx<'_> {
     fn write_order_row(&self, order: &Order, insert: bool) -> Result<()> {
         let conn = self.conn();
         let sql = if insert {
-            format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)")
+            format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)")
         } else {
             "UPDATE orders SET channel = ?2, external_id = ?3, idempotency_key = ?4, customer_id = ?5, \
              customer_name = ?6, customer_email = ?7, customer_phone = ?8, ship_to = ?9, bill_to = ?10, \
              currency = ?11, discounts = ?12, notes = ?13, subtotal = ?14, discount_total = ?15, \
              tax_total = ?16, shipping = ?17, grand_total = ?18, status = ?19, payment_status = ?20, \
              authorized = ?21, captured = ?22, payments = ?23, holds = ?24, cancel_reason = ?25, \
-             placed_at = ?26, updated_at = ?27, version = ?28 WHERE id = ?1"
+             placed_at = ?26, updated_at = ?27, version = ?28, last_line_id = ?29 WHERE id = ?1"
                 .to_owned()
         };
         let t = &order.totals;
@@ -157,6 +157,7 @@ impl SqliteTx<'_> {
                 time(order.placed_at),
                 time(order.updated_at),
                 i64::try_from(order.version).map_err(Error::storage)?,
+                order.last_line_id,
             ])
             .map_err(db)?;
         if changed == 0 {
@@ -204,6 +205,7 @@ fn order_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Order>> {
     let amounts = [text(13)?, text(14)?, text(15)?, text(16)?, text(17)?, text(20)?, text(21)?];
     let (status, payment_status, payments, holds) = (text(18)?, text(19)?, text(22)?, text(23)?);
     let (placed_at, updated_at, version) = (text(25)?, text(26)?, row.get::<_, i64>(27)?);
+    let last_line_id: u32 = row.get(28)?;
     let customer = Customer { id: text(4)?, name: text(5)?, email: opt(6)?, phone: opt(7)? };
     let (external_id, idempotency_key, notes, cancel_reason) =
         (opt(2)?, opt(3)?, opt(12)?, opt(24)?);
@@ -220,6 +222,7 @@ fn order_from_row(row: &Row<'_>) -> rusqlite::Result<Result<Order>> {
             bill_to: bill_to.as_deref().map(|a| from_json(a, "address")).transpose()?,
             currency: parse(&currency, "currency")?,
             lines: Vec::new(),
+            last_line_id,
             discounts: from_json(&discounts, "discounts")?,
             notes,
             totals: Totals {

@@ -24,22 +24,28 @@ pub fn invariant_violations<S: Store>(oms: &Oms<S>) -> Vec<String> {
 
     let mut reserved_at: BTreeMap<(String, String), i64> = BTreeMap::new();
     let mut reserved_for: BTreeMap<(String, u32), i64> = BTreeMap::new();
+    let mut sku_of: BTreeMap<(String, u32), String> = BTreeMap::new();
     for r in &reservations {
         if r.quantity <= 0 {
             problems.push(format!("active reservation {} holds {} units", r.id, r.quantity));
         }
         *reserved_at.entry((r.sku.clone(), r.location.clone())).or_default() += r.quantity;
         *reserved_for.entry((r.order_id.to_string(), r.line_id)).or_default() += r.quantity;
+        sku_of.insert((r.order_id.to_string(), r.line_id), r.sku.clone());
     }
 
     for level in &levels {
         let key = (level.sku.clone(), level.location.clone());
         if level.reserved < 0 || level.reserved > level.on_hand {
-            problems.push(format!("{key:?}: reserved {} outside 0..={}", level.reserved, level.on_hand));
+            problems.push(format!(
+                "{key:?}: reserved {} outside 0..={}",
+                level.reserved, level.on_hand
+            ));
         }
         let held = reserved_at.remove(&key).unwrap_or(0);
         if held != level.reserved {
-            problems.push(format!("{key:?}: reserved {} but reservations hold {held}", level.reserved));
+            problems
+                .push(format!("{key:?}: reserved {} but reservations hold {held}", level.reserved));
         }
         let ledger = tx.movements(&level.sku, Some(&level.location)).expect("ledger");
         let on_hand: i64 = ledger.iter().map(|m| m.on_hand_delta).sum();
@@ -52,7 +58,8 @@ pub fn invariant_violations<S: Store>(oms: &Oms<S>) -> Vec<String> {
         }
     }
     for (key, held) in reserved_at {
-        problems.push(format!("{key:?}: reservations hold {held} units but there is no stock level"));
+        problems
+            .push(format!("{key:?}: reservations hold {held} units but there is no stock level"));
     }
 
     let mut after = None;
@@ -60,8 +67,19 @@ pub fn invariant_violations<S: Store>(oms: &Oms<S>) -> Vec<String> {
         let page = tx.orders(after, 1_000).expect("orders");
         for order in &page {
             for line in &order.lines {
-                let held = reserved_for.remove(&(order.id.to_string(), line.id)).unwrap_or(0);
-                let expected = if order.status == OrderStatus::Cancelled { 0 } else { i64::from(line.quantity) };
+                let key = (order.id.to_string(), line.id);
+                if let Some(sku) = sku_of.get(&key).filter(|sku| **sku != line.sku) {
+                    problems.push(format!(
+                        "order {} line {} orders {} but holds a reservation of {sku}",
+                        order.id, line.id, line.sku
+                    ));
+                }
+                let held = reserved_for.remove(&key).unwrap_or(0);
+                let expected = if order.status == OrderStatus::Cancelled {
+                    0
+                } else {
+                    i64::from(line.quantity)
+                };
                 if held != expected {
                     problems.push(format!(
                         "order {} line {}: {held} units reserved, {expected} expected",
@@ -76,7 +94,9 @@ pub fn invariant_violations<S: Store>(oms: &Oms<S>) -> Vec<String> {
         }
     }
     for ((order, line), held) in reserved_for {
-        problems.push(format!("order {order} line {line}: {held} units reserved for a line that does not exist"));
+        problems.push(format!(
+            "order {order} line {line}: {held} units reserved for a line that does not exist"
+        ));
     }
     problems
 }

@@ -549,8 +549,8 @@ fn apply_edit(order: &mut Order, edit: &OrderEdit) -> Result<()> {
     check_edit(edit, Some(order.currency))?;
     match edit {
         OrderEdit::AddLine { line } => {
-            let id = order.next_line_id();
-            order.lines.push(OrderLine::from_draft(id, &line.clone_normalized()));
+            order.last_line_id += 1;
+            order.lines.push(OrderLine::from_draft(order.last_line_id, line));
         }
         OrderEdit::RemoveLine { line_id } => {
             let index = order.line_index(*line_id)?;

@@ -380,8 +380,7 @@ impl OrderDraft {
     }
 
     /// Checks every field, in the order they are declared, and returns the
-    /// draft in normal form (decimals without trailing zeros), which is what
-    /// idempotent retries are compared against.
+    /// draft with its channel in canonical form.
     ///
     /// # Errors
     /// `Validation` naming the first bad field, such as `lines[2].quantity`.
@@ -421,7 +420,7 @@ impl OrderDraft {
         if let Some(notes) = &self.notes {
             check_text("notes", notes, 0)?;
         }
-        Ok(OrderDraft { channel, ..self.normalized() })
+        Ok(OrderDraft { channel, ..self.clone() })
     }
 
     fn normalized(&self) -> OrderDraft {
@@ -434,11 +433,14 @@ impl OrderDraft {
         draft
     }
 
-    /// The path of the first field in which two validated drafts differ, as
-    /// named in error messages (`lines[1].quantity`), or `None` if they are equal.
+    /// The path of the first field, in declaration order, in which two
+    /// validated drafts differ, as named in error messages
+    /// (`lines[1].quantity`), or `None` if they are equal. Amounts that
+    /// differ only in trailing zeros (`10.0`, `10.00`) are equal.
     pub fn first_difference(&self, other: &OrderDraft) -> Option<String> {
-        let a = serde_json::to_value(self).ok()?;
-        let b = serde_json::to_value(other).ok()?;
+        // serde_json keeps struct fields in declaration order (feature `preserve_order`).
+        let a = serde_json::to_value(self.normalized()).ok()?;
+        let b = serde_json::to_value(other.normalized()).ok()?;
         first_difference(&a, &b, String::new())
     }
 }
@@ -629,13 +631,17 @@ mod tests {
     }
 
     #[test]
-    fn validation_normalizes_decimals_so_equal_drafts_compare_equal() {
+    fn drafts_differing_only_in_trailing_zeros_are_the_same() {
         let a = good().validate().expect("valid");
         let mut other = good();
         other.lines[0].unit_price = d("10.0000");
         other.lines[1].unit_price = d("5.00");
-        assert_eq!(a, other.validate().expect("valid"));
         assert_eq!(a.first_difference(&other.validate().expect("valid")), None);
+        assert_eq!(
+            other.validate().expect("valid").lines[0].unit_price.to_string(),
+            "10.0000",
+            "kept as given"
+        );
     }
 
     #[test]
@@ -653,6 +659,11 @@ mod tests {
         assert_eq!(a.first_difference(&e).as_deref(), Some("notes"));
         let f = OrderDraft { channel: Channel::Phone, ..good() }.validate().expect("valid");
         assert_eq!(a.first_difference(&f).as_deref(), Some("channel"));
+        // Declaration order, not alphabetical: `ship_to` comes before `lines`.
+        let g = good().ship_to(Address { city: "X".into(), ..Address::default() });
+        let mut h = good().ship_to(Address { city: "Y".into(), ..Address::default() });
+        h.lines[0].quantity = 9;
+        assert_eq!(g.first_difference(&h).as_deref(), Some("ship_to.city"));
     }
 
     #[test]

@@ -275,6 +275,9 @@ pub struct Order {
     pub currency: Currency,
     /// The lines.
     pub lines: Vec<OrderLine>,
+    /// The highest line id ever given in this order (removed lines
+    /// included), so ids are never reused.
+    pub last_line_id: u32,
     /// Order-level discounts.
     pub discounts: Vec<OrderDiscount>,
     /// Note.
@@ -325,6 +328,7 @@ impl Order {
             ship_to: draft.ship_to.clone(),
             bill_to: draft.bill_to.clone(),
             currency: draft.currency,
+            last_line_id: lines.len() as u32,
             lines,
             discounts: draft.discounts.clone(),
             notes: draft.notes.clone(),
@@ -371,11 +375,6 @@ impl Order {
             .iter()
             .position(|l| l.id == line_id)
             .ok_or_else(|| Error::not_found("order line", format!("{}#{line_id}", self.id)))
-    }
-
-    /// The id the next added line gets.
-    pub(crate) fn next_line_id(&self) -> u32 {
-        self.lines.iter().map(|l| l.id).max().unwrap_or(0) + 1
     }
 
     /// Holds not yet released.

@@ -73,6 +73,29 @@ pub fn price_lines(
         .checked_add(totals.tax)
         .and_then(|t| t.checked_add(shipping))
         .ok_or_else(overflow)?;
+
+    // Show every computed amount with the currency's decimal places (120.00, not 120).
+    let places = currency.minor_units();
+    for line in lines.iter_mut() {
+        for amount in [
+            &mut line.gross,
+            &mut line.line_discount,
+            &mut line.order_discount,
+            &mut line.tax,
+            &mut line.total,
+        ] {
+            amount.rescale(places);
+        }
+    }
+    for amount in [
+        &mut totals.subtotal,
+        &mut totals.discounts,
+        &mut totals.tax,
+        &mut totals.shipping,
+        &mut totals.grand_total,
+    ] {
+        amount.rescale(places);
+    }
     Ok(totals)
 }
 

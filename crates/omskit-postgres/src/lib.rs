@@ -1,0 +1,71 @@
+//! PostgreSQL storage for omskit, for users who outgrow one machine.
+//!
+//! The same schema as the SQLite backend, in plain SQL without server-side
+//! functions. Transactions run at READ COMMITTED with explicit row locks:
+//! a use case locks the stock rows it changes with `SELECT … FOR UPDATE` in
+//! (sku, location) order, so concurrent orders never deadlock, and the order
+//! row before changing an order. Serialization failures, deadlocks and
+//! unique-key races are reported as retryable and the engine retries the use
+//! case a bounded number of times before answering `Conflict`. A lost
+//! connection is a `Storage` error; the pool drops it and opens a new one.
+//!
+//! The event log's sequence numbers are positions that increase in the
+//! order readers may see events: `events_since` only returns events of
+//! transactions older than every transaction still running, so an event
+//! that commits late can never be skipped by a reader that moved on.
+#![forbid(unsafe_code)]
+
+mod codec;
+mod pool;
+mod schema;
+mod tx;
+
+use omskit_core::store::{Store, TxMode};
+use omskit_core::{Error, Result};
+
+pub use pool::PgOptions;
+pub use schema::SCHEMA_VERSION;
+pub use tx::PgTx;
+
+/// A [`Store`] in a PostgreSQL database (or schema).
+#[derive(Debug)]
+pub struct PgStore {
+    pool: pool::Pool,
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgresql://user@host:port/db`) with default
+    /// options and brings the schema up to date.
+    ///
+    /// # Errors
+    /// `Storage` when the server cannot be reached or the schema cannot be
+    /// created; `UnsupportedSchema` when it was written by a newer omskit.
+    pub fn connect(url: &str) -> Result<PgStore> {
+        PgStore::connect_with(url, PgOptions::default())
+    }
+
+    /// Connects with `options` (pool size, schema).
+    ///
+    /// # Errors
+    /// As [`PgStore::connect`]; `Validation` (field `url`) for a malformed URL.
+    pub fn connect_with(url: &str, options: PgOptions) -> Result<PgStore> {
+        let pool = pool::Pool::new(url, options)?;
+        let mut conn = pool.get()?;
+        schema::migrate(&mut conn)?;
+        pool.put(conn);
+        Ok(PgStore { pool })
+    }
+}
+
+impl Store for PgStore {
+    type Tx<'a> = PgTx<'a>;
+
+    fn begin(&self, mode: TxMode) -> Result<PgTx<'_>> {
+        PgTx::begin(&self.pool, mode)
+    }
+}
+
+/// The error for a malformed connection URL.
+fn bad_url(e: impl std::fmt::Display) -> Error {
+    Error::validation("url", format!("not a PostgreSQL connection URL: {e}"))
+}

@@ -1,0 +1,657 @@
+//! [`PgTx`]: the storage traits over one PostgreSQL transaction.
+
+use std::collections::HashSet;
+
+use omskit_core::events::{ChainLink, EventRecord, Hash32};
+use omskit_core::inventory::{Location, Reservation, StockLevel, StockMovement};
+use omskit_core::order::{Channel, Customer, Order, OrderDraft, OrderLine, Totals};
+use omskit_core::store::{StoreTx, TxMode};
+use omskit_core::{Error, OrderId, Result};
+use postgres::types::ToSql;
+use postgres::Row;
+
+use crate::codec::{db, from_json, from_name, int, json, name, parse};
+use crate::pool::{Conn, Pool};
+
+/// Bits of an event position that number events within one transaction.
+const EVENT_INDEX_BITS: u32 = 20;
+
+/// A transaction on a [`crate::PgStore`]; rolled back when dropped uncommitted.
+pub struct PgTx<'a> {
+    pool: &'a Pool,
+    conn: Option<Conn>,
+    mode: TxMode,
+    /// Stock rows this transaction has locked: they are updated in place;
+    /// any other is inserted, and losing that insert race is retried.
+    locked: HashSet<(String, String)>,
+    events: u64,
+    savepoints: usize,
+    open: bool,
+}
+
+impl std::fmt::Debug for PgTx<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgTx")
+            .field("mode", &self.mode)
+            .field("open", &self.open)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> PgTx<'a> {
+    pub(crate) fn begin(pool: &'a Pool, mode: TxMode) -> Result<PgTx<'a>> {
+        let conn = pool.get()?;
+        let mut tx = PgTx {
+            pool,
+            conn: Some(conn),
+            mode,
+            locked: HashSet::new(),
+            events: 0,
+            savepoints: 0,
+            open: false,
+        };
+        let begin = match mode {
+            TxMode::Write => "BEGIN ISOLATION LEVEL READ COMMITTED",
+            TxMode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        };
+        tx.conn()?.client.batch_execute(begin).map_err(db)?;
+        tx.open = true;
+        Ok(tx)
+    }
+
+    fn conn(&mut self) -> Result<&mut Conn> {
+        self.conn.as_mut().ok_or_else(|| Error::storage("transaction already ended"))
+    }
+
+    fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        let conn = self.conn()?;
+        let statement = conn.statement(sql)?;
+        conn.client.query(&statement, params).map_err(db)
+    }
+
+    fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        let conn = self.conn()?;
+        let statement = conn.statement(sql)?;
+        conn.client.execute(&statement, params).map_err(db)
+    }
+
+    fn batch(&mut self, sql: &str) -> Result<()> {
+        self.conn()?.client.batch_execute(sql).map_err(db)
+    }
+
+    fn write_mode(&self) -> bool {
+        self.mode == TxMode::Write
+    }
+
+    fn read_order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        let key = id.to_string();
+        let rows = if self.write_mode() {
+            self.query(ORDER_FOR_UPDATE, &[&key])?
+        } else {
+            self.query(ORDER_SELECT, &[&key])?
+        };
+        let Some(row) = rows.first() else { return Ok(None) };
+        let mut order = order_from_row(row)?;
+        for row in self.query(LINES_SELECT, &[&key])? {
+            order.lines.push(line_from_row(&row)?);
+        }
+        Ok(Some(order))
+    }
+
+    fn write_order(&mut self, order: &Order, insert: bool) -> Result<()> {
+        let t = &order.totals;
+        let id = order.id.to_string();
+        let ship_to = order.ship_to.as_ref().map(json).transpose()?;
+        let bill_to = order.bill_to.as_ref().map(json).transpose()?;
+        let (discounts, payments, holds) =
+            (json(&order.discounts)?, json(&order.payments)?, json(&order.holds)?);
+        let payment_status = name(&order.payment_status)?;
+        let version = i64::try_from(order.version).map_err(Error::storage)?;
+        let last_line_id = i32::try_from(order.last_line_id).map_err(Error::storage)?;
+        let params: [&(dyn ToSql + Sync); 29] = [
+            &id,
+            &order.channel.as_str(),
+            &order.external_id,
+            &order.idempotency_key,
+            &order.customer.id,
+            &order.customer.name,
+            &order.customer.email,
+            &order.customer.phone,
+            &ship_to,
+            &bill_to,
+            &order.currency.code(),
+            &discounts,
+            &order.notes,
+            &t.subtotal,
+            &t.discounts,
+            &t.tax,
+            &t.shipping,
+            &t.grand_total,
+            &order.status.as_str(),
+            &payment_status,
+            &order.authorized,
+            &order.captured,
+            &payments,
+            &holds,
+            &order.cancel_reason,
+            &order.placed_at,
+            &order.updated_at,
+            &version,
+            &last_line_id,
+        ];
+        let changed = self.execute(if insert { ORDER_INSERT } else { ORDER_UPDATE }, &params)?;
+        if changed == 0 {
+            return Err(Error::not_found("order", order.id));
+        }
+        if !insert {
+            self.execute("DELETE FROM order_lines WHERE order_id = $1", &[&id])?;
+        }
+        for line in &order.lines {
+            let discount = line.discount.as_ref().map(json).transpose()?;
+            let (line_id, quantity, cancelled) = (
+                i32::try_from(line.id).map_err(Error::storage)?,
+                i64::from(line.quantity),
+                i64::from(line.cancelled_quantity),
+            );
+            self.execute(
+                LINE_INSERT,
+                &[
+                    &id,
+                    &line_id,
+                    &line.sku,
+                    &quantity,
+                    &cancelled,
+                    &line.unit_price,
+                    &discount,
+                    &line.tax_rate,
+                    &line.gross,
+                    &line.line_discount,
+                    &line.order_discount,
+                    &line.tax,
+                    &line.total,
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn end(&mut self, sql: &str) -> Result<()> {
+        let result = self.batch(sql);
+        self.open = false;
+        if let Some(conn) = self.conn.take() {
+            if result.is_ok() {
+                self.pool.put(conn);
+            } else {
+                // A connection whose transaction state is unknown is not reused.
+                self.pool.forget();
+            }
+        }
+        result
+    }
+}
+
+impl Drop for PgTx<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.end("ROLLBACK");
+        }
+    }
+}
+
+macro_rules! order_select {
+    ($suffix:literal) => {
+        concat!(
+            "SELECT id, channel, external_id, idempotency_key, customer_id, customer_name, \
+             customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
+             discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
+             payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id FROM orders WHERE id = $1",
+            $suffix
+        )
+    };
+}
+const ORDER_SELECT: &str = order_select!("");
+const ORDER_FOR_UPDATE: &str = order_select!(" FOR UPDATE");
+const ORDER_INSERT: &str = "INSERT INTO orders (id, channel, external_id, idempotency_key, customer_id, \
+    customer_name, customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
+    discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
+    payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id) VALUES ($1, $2, $3, $4, \
+    $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
+    $27, $28, $29)";
+const ORDER_UPDATE: &str = "UPDATE orders SET channel = $2, external_id = $3, idempotency_key = $4, \
+    customer_id = $5, customer_name = $6, customer_email = $7, customer_phone = $8, ship_to = $9, \
+    bill_to = $10, currency = $11, discounts = $12, notes = $13, subtotal = $14, discount_total = $15, \
+    tax_total = $16, shipping = $17, grand_total = $18, status = $19, payment_status = $20, \
+    authorized = $21, captured = $22, payments = $23, holds = $24, cancel_reason = $25, placed_at = $26, \
+    updated_at = $27, version = $28, last_line_id = $29 WHERE id = $1";
+const LINES_SELECT: &str = "SELECT line_id, sku, quantity, cancelled_quantity, unit_price, discount, \
+    tax_rate, gross, line_discount, order_discount, tax, total FROM order_lines WHERE order_id = $1 \
+    ORDER BY line_id";
+const LINE_INSERT: &str = "INSERT INTO order_lines (order_id, line_id, sku, quantity, cancelled_quantity, \
+    unit_price, discount, tax_rate, gross, line_discount, order_discount, tax, total) VALUES ($1, $2, $3, \
+    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
+
+fn order_from_row(row: &Row) -> Result<Order> {
+    let get_text = |i: usize| -> Result<String> { row.try_get(i).map_err(db) };
+    let get_opt = |i: usize| -> Result<Option<String>> { row.try_get(i).map_err(db) };
+    let ship_to = get_opt(8)?;
+    let bill_to = get_opt(9)?;
+    Ok(Order {
+        id: parse(&get_text(0)?, "order id")?,
+        channel: parse::<Channel>(&get_text(1)?, "channel")?,
+        external_id: get_opt(2)?,
+        idempotency_key: get_opt(3)?,
+        customer: Customer {
+            id: get_text(4)?,
+            name: get_text(5)?,
+            email: get_opt(6)?,
+            phone: get_opt(7)?,
+        },
+        ship_to: ship_to.as_deref().map(|a| from_json(a, "address")).transpose()?,
+        bill_to: bill_to.as_deref().map(|a| from_json(a, "address")).transpose()?,
+        currency: parse(&get_text(10)?, "currency")?,
+        lines: Vec::new(),
+        last_line_id: int(i64::from(row.try_get::<_, i32>(28).map_err(db)?), "last line id")?,
+        discounts: from_json(&get_text(11)?, "discounts")?,
+        notes: get_opt(12)?,
+        totals: Totals {
+            subtotal: row.try_get(13).map_err(db)?,
+            discounts: row.try_get(14).map_err(db)?,
+            tax: row.try_get(15).map_err(db)?,
+            shipping: row.try_get(16).map_err(db)?,
+            grand_total: row.try_get(17).map_err(db)?,
+        },
+        status: from_name(&get_text(18)?, "order status")?,
+        payment_status: from_name(&get_text(19)?, "payment status")?,
+        authorized: row.try_get(20).map_err(db)?,
+        captured: row.try_get(21).map_err(db)?,
+        payments: from_json(&get_text(22)?, "payments")?,
+        holds: from_json(&get_text(23)?, "holds")?,
+        cancel_reason: get_opt(24)?,
+        placed_at: row.try_get(25).map_err(db)?,
+        updated_at: row.try_get(26).map_err(db)?,
+        version: int(row.try_get(27).map_err(db)?, "order version")?,
+    })
+}
+
+fn line_from_row(row: &Row) -> Result<OrderLine> {
+    let discount: Option<String> = row.try_get(5).map_err(db)?;
+    Ok(OrderLine {
+        id: int(i64::from(row.try_get::<_, i32>(0).map_err(db)?), "line id")?,
+        sku: row.try_get(1).map_err(db)?,
+        quantity: int(row.try_get(2).map_err(db)?, "quantity")?,
+        cancelled_quantity: int(row.try_get(3).map_err(db)?, "cancelled quantity")?,
+        unit_price: row.try_get(4).map_err(db)?,
+        discount: discount.as_deref().map(|d| from_json(d, "discount")).transpose()?,
+        tax_rate: row.try_get(6).map_err(db)?,
+        gross: row.try_get(7).map_err(db)?,
+        line_discount: row.try_get(8).map_err(db)?,
+        order_discount: row.try_get(9).map_err(db)?,
+        tax: row.try_get(10).map_err(db)?,
+        total: row.try_get(11).map_err(db)?,
+    })
+}
+
+fn level_from_row(row: &Row) -> Result<StockLevel> {
+    Ok(StockLevel {
+        sku: row.try_get(0).map_err(db)?,
+        location: row.try_get(1).map_err(db)?,
+        on_hand: row.try_get(2).map_err(db)?,
+        reserved: row.try_get(3).map_err(db)?,
+    })
+}
+
+fn location_from_row(row: &Row) -> Result<Location> {
+    Ok(Location {
+        code: row.try_get(0).map_err(db)?,
+        name: row.try_get(1).map_err(db)?,
+        priority: row.try_get(2).map_err(db)?,
+        active: row.try_get(3).map_err(db)?,
+    })
+}
+
+fn reservation_from_row(row: &Row) -> Result<Reservation> {
+    Ok(Reservation {
+        id: parse(&row.try_get::<_, String>(0).map_err(db)?, "reservation id")?,
+        order_id: parse(&row.try_get::<_, String>(1).map_err(db)?, "order id")?,
+        line_id: int(i64::from(row.try_get::<_, i32>(2).map_err(db)?), "line id")?,
+        sku: row.try_get(3).map_err(db)?,
+        location: row.try_get(4).map_err(db)?,
+        quantity: row.try_get(5).map_err(db)?,
+        status: from_name(&row.try_get::<_, String>(6).map_err(db)?, "reservation status")?,
+        created_at: row.try_get(7).map_err(db)?,
+        updated_at: row.try_get(8).map_err(db)?,
+    })
+}
+
+fn movement_from_row(row: &Row) -> Result<StockMovement> {
+    Ok(StockMovement {
+        id: parse(&row.try_get::<_, String>(0).map_err(db)?, "movement id")?,
+        at: row.try_get(1).map_err(db)?,
+        sku: row.try_get(2).map_err(db)?,
+        location: row.try_get(3).map_err(db)?,
+        kind: from_name(&row.try_get::<_, String>(4).map_err(db)?, "movement kind")?,
+        on_hand_delta: row.try_get(5).map_err(db)?,
+        reserved_delta: row.try_get(6).map_err(db)?,
+        reason: row.try_get(7).map_err(db)?,
+        reference: row.try_get(8).map_err(db)?,
+    })
+}
+
+fn hash_of(text: &str) -> Result<Hash32> {
+    Hash32::from_hex(text).ok_or_else(|| Error::storage(format!("stored hash {text:?} unreadable")))
+}
+
+fn event_from_row(row: &Row) -> Result<EventRecord> {
+    Ok(EventRecord {
+        seq: int(row.try_get(0).map_err(db)?, "event position")?,
+        stream: row.try_get(1).map_err(db)?,
+        version: int(row.try_get(2).map_err(db)?, "event version")?,
+        recorded_at: row.try_get(3).map_err(db)?,
+        kind: row.try_get(4).map_err(db)?,
+        payload: row.try_get(5).map_err(db)?,
+        prev_hash: hash_of(&row.try_get::<_, String>(6).map_err(db)?)?,
+        hash: hash_of(&row.try_get::<_, String>(7).map_err(db)?)?,
+    })
+}
+
+fn all<T>(rows: Vec<Row>, decode: fn(&Row) -> Result<T>) -> Result<Vec<T>> {
+    rows.iter().map(decode).collect()
+}
+
+impl StoreTx for PgTx<'_> {
+    fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        self.read_order(id)
+    }
+
+    fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>> {
+        let rows =
+            self.query("SELECT order_id, draft FROM idempotency_keys WHERE key = $1", &[&key])?;
+        rows.first()
+            .map(|row| {
+                let id: String = row.try_get(0).map_err(db)?;
+                let draft: String = row.try_get(1).map_err(db)?;
+                Ok((parse(&id, "order id")?, from_json(&draft, "order draft")?))
+            })
+            .transpose()
+    }
+
+    fn order_by_external_id(
+        &mut self,
+        channel: &Channel,
+        external_id: &str,
+    ) -> Result<Option<OrderId>> {
+        let rows = self.query(
+            "SELECT id FROM orders WHERE channel = $1 AND external_id = $2",
+            &[&channel.as_str(), &external_id],
+        )?;
+        rows.first()
+            .map(|row| parse(&row.try_get::<_, String>(0).map_err(db)?, "order id"))
+            .transpose()
+    }
+
+    fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()> {
+        self.write_order(order, true)?;
+        if let Some(key) = &order.idempotency_key {
+            let draft = json(draft)?;
+            self.execute(
+                "INSERT INTO idempotency_keys (key, order_id, draft) VALUES ($1, $2, $3)",
+                &[key, &order.id.to_string(), &draft],
+            )?;
+        }
+        Ok(())
+    }
+
+    fn orders(&mut self, after: Option<OrderId>, limit: usize) -> Result<Vec<Order>> {
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self
+            .query("SELECT id FROM orders WHERE id > $1 ORDER BY id LIMIT $2", &[&after, &limit])?;
+        let mut orders = Vec::with_capacity(rows.len());
+        for row in rows {
+            let id: OrderId = parse(&row.try_get::<_, String>(0).map_err(db)?, "order id")?;
+            // Reading in a write transaction would lock; listing never needs to.
+            let mode = std::mem::replace(&mut self.mode, TxMode::Read);
+            let order = self.read_order(id);
+            self.mode = mode;
+            orders.extend(order?);
+        }
+        Ok(orders)
+    }
+
+    fn update_order(&mut self, order: &Order) -> Result<()> {
+        self.write_order(order, false)
+    }
+
+    fn location(&mut self, code: &str) -> Result<Option<Location>> {
+        let rows = if self.write_mode() {
+            self.query(
+                "SELECT code, name, priority, active FROM locations WHERE code = $1 FOR UPDATE",
+                &[&code],
+            )?
+        } else {
+            self.query(
+                "SELECT code, name, priority, active FROM locations WHERE code = $1",
+                &[&code],
+            )?
+        };
+        rows.first().map(location_from_row).transpose()
+    }
+
+    fn locations(&mut self) -> Result<Vec<Location>> {
+        let rows =
+            self.query("SELECT code, name, priority, active FROM locations ORDER BY code", &[])?;
+        all(rows, location_from_row)
+    }
+
+    fn put_location(&mut self, l: &Location) -> Result<()> {
+        self.execute(
+            "INSERT INTO locations (code, name, priority, active) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (code) DO UPDATE SET name = $2, priority = $3, active = $4",
+            &[&l.code, &l.name, &l.priority, &l.active],
+        )?;
+        Ok(())
+    }
+
+    fn stock_for_update(&mut self, skus: &[&str]) -> Result<Vec<StockLevel>> {
+        let mut sorted: Vec<&str> = skus.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        // ORDER BY under FOR UPDATE locks rows in that order: every
+        // transaction takes its stock locks in (sku, location) order.
+        let rows = if self.write_mode() {
+            self.query(
+                "SELECT sku, location, on_hand, reserved FROM stock_levels WHERE sku = ANY($1) \
+                 ORDER BY sku COLLATE \"C\", location COLLATE \"C\" FOR UPDATE",
+                &[&sorted],
+            )?
+        } else {
+            self.query(
+                "SELECT sku, location, on_hand, reserved FROM stock_levels WHERE sku = ANY($1) \
+                 ORDER BY sku COLLATE \"C\", location COLLATE \"C\"",
+                &[&sorted],
+            )?
+        };
+        let levels = all(rows, level_from_row)?;
+        if self.write_mode() {
+            self.locked.extend(levels.iter().map(|l| (l.sku.clone(), l.location.clone())));
+        }
+        Ok(levels)
+    }
+
+    fn put_stock_level(&mut self, level: &StockLevel) -> Result<()> {
+        let key = (level.sku.clone(), level.location.clone());
+        if self.locked.contains(&key) {
+            self.execute(
+                "UPDATE stock_levels SET on_hand = $3, reserved = $4 WHERE sku = $1 AND location = $2",
+                &[&level.sku, &level.location, &level.on_hand, &level.reserved],
+            )?;
+            return Ok(());
+        }
+        let inserted = self.execute(
+            "INSERT INTO stock_levels (sku, location, on_hand, reserved) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (sku, location) DO NOTHING",
+            &[&level.sku, &level.location, &level.on_hand, &level.reserved],
+        )?;
+        if inserted == 0 {
+            // Another transaction created this row since we looked: our
+            // numbers are stale, so run the use case again.
+            return Err(Error::Storage {
+                message: "stock row created concurrently".into(),
+                retryable: true,
+            });
+        }
+        self.locked.insert(key);
+        Ok(())
+    }
+
+    fn all_stock_levels(&mut self) -> Result<Vec<StockLevel>> {
+        let rows = self.query(
+            "SELECT sku, location, on_hand, reserved FROM stock_levels ORDER BY sku COLLATE \"C\", location COLLATE \"C\"",
+            &[],
+        )?;
+        all(rows, level_from_row)
+    }
+
+    fn reservations_for_order(&mut self, order: OrderId) -> Result<Vec<Reservation>> {
+        const SQL: &str = "SELECT id, order_id, line_id, sku, location, quantity, status, created_at, updated_at \
+             FROM reservations WHERE order_id = $1 ORDER BY id";
+        let rows = self.query(SQL, &[&order.to_string()])?;
+        all(rows, reservation_from_row)
+    }
+
+    fn put_reservation(&mut self, r: &Reservation) -> Result<()> {
+        let line_id = i32::try_from(r.line_id).map_err(Error::storage)?;
+        self.execute(
+            "INSERT INTO reservations (id, order_id, line_id, sku, location, quantity, status, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (id) DO UPDATE SET quantity = $6, status = $7, updated_at = $9",
+            &[
+                &r.id.to_string(),
+                &r.order_id.to_string(),
+                &line_id,
+                &r.sku,
+                &r.location,
+                &r.quantity,
+                &r.status.as_str(),
+                &r.created_at,
+                &r.updated_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn active_reservations(&mut self) -> Result<Vec<Reservation>> {
+        const SQL: &str = "SELECT id, order_id, line_id, sku, location, quantity, status, created_at, updated_at \
+             FROM reservations WHERE status = 'active' ORDER BY id";
+        let rows = self.query(SQL, &[])?;
+        all(rows, reservation_from_row)
+    }
+
+    fn append_movement(&mut self, m: &StockMovement) -> Result<()> {
+        self.execute(
+            "INSERT INTO stock_movements (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[
+                &m.id.to_string(),
+                &m.at,
+                &m.sku,
+                &m.location,
+                &m.kind.as_str(),
+                &m.on_hand_delta,
+                &m.reserved_delta,
+                &m.reason,
+                &m.reference,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn movements(&mut self, sku: &str, location: Option<&str>) -> Result<Vec<StockMovement>> {
+        const SQL: &str = "SELECT id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference \
+             FROM stock_movements WHERE sku = $1 AND ($2::TEXT IS NULL OR location = $2) ORDER BY seq";
+        let rows = self.query(SQL, &[&sku, &location])?;
+        all(rows, movement_from_row)
+    }
+
+    fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {
+        let rows = self.query(
+            "SELECT version, hash FROM events WHERE stream = $1 ORDER BY version DESC LIMIT 1",
+            &[&stream],
+        )?;
+        rows.first()
+            .map(|row| {
+                Ok(ChainLink {
+                    version: int(row.try_get(0).map_err(db)?, "event version")?,
+                    hash: hash_of(&row.try_get::<_, String>(1).map_err(db)?)?,
+                })
+            })
+            .transpose()
+    }
+
+    fn append_event(&mut self, e: &EventRecord) -> Result<u64> {
+        if self.events >= 1 << EVENT_INDEX_BITS {
+            return Err(Error::storage("too many events in one transaction"));
+        }
+        let index = i64::try_from(self.events).map_err(Error::storage)?;
+        self.events += 1;
+        let version = i64::try_from(e.version).map_err(Error::storage)?;
+        let rows = self.query(
+            "INSERT INTO events (seq, txid, stream, version, recorded_at, kind, payload, prev_hash, hash) \
+             VALUES ((txid_current() << 20) | $1, txid_current(), $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+            &[
+                &index,
+                &e.stream,
+                &version,
+                &e.recorded_at,
+                &e.kind,
+                &e.payload,
+                &e.prev_hash.to_string(),
+                &e.hash.to_string(),
+            ],
+        )?;
+        let row =
+            rows.first().ok_or_else(|| Error::storage("INSERT … RETURNING returned no row"))?;
+        int(row.try_get(0).map_err(db)?, "event position")
+    }
+
+    fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {
+        // Only events of transactions older than every running one: those
+        // can no longer be joined by an event with a lower position.
+        const SQL: &str = "SELECT seq, stream, version, recorded_at, kind, payload, prev_hash, hash FROM events \
+             WHERE seq > $1 AND txid < txid_snapshot_xmin(txid_current_snapshot()) ORDER BY seq LIMIT $2";
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query(SQL, &[&after, &limit])?;
+        all(rows, event_from_row)
+    }
+
+    fn savepoint(&mut self) -> Result<()> {
+        self.savepoints += 1;
+        let sql = format!("SAVEPOINT sp{}", self.savepoints);
+        self.batch(&sql)
+    }
+
+    fn rollback_to_savepoint(&mut self) -> Result<()> {
+        if self.savepoints == 0 {
+            return Err(Error::storage("no savepoint to roll back to"));
+        }
+        let n = self.savepoints;
+        self.savepoints -= 1;
+        // Rows inserted after the savepoint are gone again, so forget their locks.
+        self.locked.clear();
+        self.batch(&format!("ROLLBACK TO SAVEPOINT sp{n}; RELEASE SAVEPOINT sp{n}"))
+    }
+
+    fn release_savepoint(&mut self) -> Result<()> {
+        if self.savepoints == 0 {
+            return Err(Error::storage("no savepoint to release"));
+        }
+        let n = self.savepoints;
+        self.savepoints -= 1;
+        self.batch(&format!("RELEASE SAVEPOINT sp{n}"))
+    }
+
+    fn commit(mut self) -> Result<()> {
+        self.end("COMMIT")
+    }
+}
