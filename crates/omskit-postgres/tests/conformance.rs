@@ -1,0 +1,60 @@
+//! The conformance suite on PostgreSQL. The server comes from
+//! `OMSKIT_TEST_PG_URL` (scripts/test.sh starts a throwaway one); every
+//! engine gets a schema of its own in that database.
+
+use omskit_core::Oms;
+use omskit_postgres::{PgOptions, PgStore};
+use omskit_testkit::{concurrency, lifecycle, properties, validation};
+
+/// The server URL; outside CI a missing URL skips the test with a notice,
+/// in CI (where scripts/test.sh always sets it) it fails.
+fn server() -> Option<String> {
+    match std::env::var("OMSKIT_TEST_PG_URL") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("CI").is_some() => panic!("OMSKIT_TEST_PG_URL is not set in CI"),
+        Err(_) => {
+            eprintln!(
+                "OMSKIT_TEST_PG_URL is not set: PostgreSQL tests skipped (scripts/test.sh sets it)"
+            );
+            None
+        }
+    }
+}
+
+/// Runs one area of the suite at a time. Events become readable once every
+/// older transaction on the server has ended, and the suite reads the log
+/// right after writing it, so no other test may hold a transaction open then.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn with_factory(label: &str, run: impl FnOnce(&dyn Fn() -> Oms<PgStore>)) {
+    let Some(url) = server() else { return };
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let counter = std::cell::Cell::new(0);
+    let factory = || {
+        counter.set(counter.get() + 1);
+        let schema = format!("t_{label}_{}_{}", std::process::id(), counter.get());
+        let options = PgOptions { schema: Some(schema), ..PgOptions::default() };
+        Oms::new(PgStore::connect_with(&url, options).expect("connect to PostgreSQL"))
+    };
+    run(&factory);
+}
+
+#[test]
+fn lifecycle() {
+    with_factory("lifecycle", |f| lifecycle::run(f));
+}
+
+#[test]
+fn validation() {
+    with_factory("validation", |f| validation::run(f));
+}
+
+#[test]
+fn properties() {
+    with_factory("properties", |f| properties::run(f));
+}
+
+#[test]
+fn concurrency() {
+    with_factory("concurrency", |f| concurrency::run(f));
+}
