@@ -1,11 +1,11 @@
 //! The conformance suite on the in-memory store. Each area is its own test
 //! so that failures are reported separately and run in parallel.
 
-use omskit::{MemoryStore, Oms};
+use omskit::{Engine, MemoryStore};
 use omskit_testkit::{concurrency, lifecycle, properties, validation};
 
-fn factory() -> Oms<MemoryStore> {
-    Oms::in_memory()
+fn factory() -> Engine<MemoryStore> {
+    Engine::new(MemoryStore::new())
 }
 
 #[test]

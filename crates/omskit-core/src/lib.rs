@@ -29,4 +29,4 @@ pub use order::{
     OrderDiscount, OrderDraft, OrderEdit, OrderLine, OrderStatus, PaymentKind, PaymentStatus,
     Totals,
 };
-pub use store::{Store, StoreTx, TxMode};
+pub use store::{AnyStore, Store, StoreTx, TxMode};

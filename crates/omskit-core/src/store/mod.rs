@@ -15,6 +15,10 @@
 //!   [`Error::Storage`](crate::Error::Storage); the engine retries the whole
 //!   use case a bounded number of times.
 
+mod any;
+
+pub use any::{AnyStore, DynTx};
+
 use crate::error::Result;
 use crate::events::{ChainLink, EventRecord};
 use crate::id::OrderId;

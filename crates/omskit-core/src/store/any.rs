@@ -1,0 +1,151 @@
+//! [`AnyStore`]: any backend behind one type, so applications and bindings
+//! can hold an engine without naming its store type.
+
+use super::{Store, StoreTx, TxMode};
+use crate::error::Result;
+use crate::events::{ChainLink, EventRecord};
+use crate::id::OrderId;
+use crate::inventory::{Location, Reservation, StockLevel, StockMovement};
+use crate::order::{Channel, Order, OrderDraft};
+
+/// A transaction behind a pointer: [`StoreTx`] plus a commit that works on a box.
+pub trait DynTx: StoreTx {
+    /// Commits the boxed transaction.
+    ///
+    /// # Errors
+    /// As [`StoreTx::commit`].
+    fn commit_boxed(self: Box<Self>) -> Result<()>;
+}
+
+impl<T: StoreTx> DynTx for T {
+    fn commit_boxed(self: Box<Self>) -> Result<()> {
+        (*self).commit()
+    }
+}
+
+/// A store behind a pointer.
+trait DynStore: Send + Sync {
+    fn begin_boxed(&self, mode: TxMode) -> Result<Box<dyn DynTx + '_>>;
+}
+
+impl<S: Store> DynStore for S {
+    fn begin_boxed(&self, mode: TxMode) -> Result<Box<dyn DynTx + '_>> {
+        Ok(Box::new(self.begin(mode)?))
+    }
+}
+
+/// Any [`Store`], chosen at run time. Costs one allocation per transaction.
+pub struct AnyStore(Box<dyn DynStore>);
+
+impl AnyStore {
+    /// Wraps a store.
+    pub fn new<S: Store + 'static>(store: S) -> AnyStore {
+        AnyStore(Box::new(store))
+    }
+}
+
+impl std::fmt::Debug for AnyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnyStore")
+    }
+}
+
+impl Store for AnyStore {
+    type Tx<'a> = Box<dyn DynTx + 'a>;
+
+    fn begin(&self, mode: TxMode) -> Result<Box<dyn DynTx + '_>> {
+        self.0.begin_boxed(mode)
+    }
+}
+
+impl StoreTx for Box<dyn DynTx + '_> {
+    fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        (**self).order(id)
+    }
+    fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>> {
+        (**self).order_by_idempotency_key(key)
+    }
+    fn order_by_external_id(&mut self, channel: &Channel, external_id: &str) -> Result<Option<OrderId>> {
+        (**self).order_by_external_id(channel, external_id)
+    }
+    fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()> {
+        (**self).insert_order(order, draft)
+    }
+    fn orders(&mut self, after: Option<OrderId>, limit: usize) -> Result<Vec<Order>> {
+        (**self).orders(after, limit)
+    }
+    fn update_order(&mut self, order: &Order) -> Result<()> {
+        (**self).update_order(order)
+    }
+    fn location(&mut self, code: &str) -> Result<Option<Location>> {
+        (**self).location(code)
+    }
+    fn locations(&mut self) -> Result<Vec<Location>> {
+        (**self).locations()
+    }
+    fn put_location(&mut self, location: &Location) -> Result<()> {
+        (**self).put_location(location)
+    }
+    fn stock_for_update(&mut self, skus: &[&str]) -> Result<Vec<StockLevel>> {
+        (**self).stock_for_update(skus)
+    }
+    fn put_stock_level(&mut self, level: &StockLevel) -> Result<()> {
+        (**self).put_stock_level(level)
+    }
+    fn all_stock_levels(&mut self) -> Result<Vec<StockLevel>> {
+        (**self).all_stock_levels()
+    }
+    fn reservations_for_order(&mut self, order: OrderId) -> Result<Vec<Reservation>> {
+        (**self).reservations_for_order(order)
+    }
+    fn put_reservation(&mut self, reservation: &Reservation) -> Result<()> {
+        (**self).put_reservation(reservation)
+    }
+    fn active_reservations(&mut self) -> Result<Vec<Reservation>> {
+        (**self).active_reservations()
+    }
+    fn append_movement(&mut self, movement: &StockMovement) -> Result<()> {
+        (**self).append_movement(movement)
+    }
+    fn movements(&mut self, sku: &str, location: Option<&str>) -> Result<Vec<StockMovement>> {
+        (**self).movements(sku, location)
+    }
+    fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {
+        (**self).stream_head(stream)
+    }
+    fn append_event(&mut self, event: &EventRecord) -> Result<u64> {
+        (**self).append_event(event)
+    }
+    fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {
+        (**self).events_since(after, limit)
+    }
+    fn savepoint(&mut self) -> Result<()> {
+        (**self).savepoint()
+    }
+    fn rollback_to_savepoint(&mut self) -> Result<()> {
+        (**self).rollback_to_savepoint()
+    }
+    fn release_savepoint(&mut self) -> Result<()> {
+        (**self).release_savepoint()
+    }
+    fn commit(self) -> Result<()> {
+        self.commit_boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::MemoryStore;
+    use crate::Oms;
+
+    #[test]
+    fn an_engine_over_any_store_works_like_one_over_the_store_itself() {
+        let oms = Oms::new(AnyStore::new(MemoryStore::new()));
+        oms.add_location("L", "Loc", 1).expect("location");
+        oms.receive_stock("A", "L", 3, "PO").expect("receive");
+        assert_eq!(oms.available("A").expect("available"), 3);
+        assert!(oms.receive_stock("A", "nowhere", 3, "PO").is_err());
+        assert_eq!(oms.events_since(0, 10).expect("events").len(), 2);
+    }
+}
