@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The one test command: formatting, lints, and every test of the workspace.
+# The one test command: formatting, lints, every test of the workspace on
+# every backend (in memory, SQLite, and a throwaway PostgreSQL 15 that this
+# script starts and stops), and every benchmark run once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -7,10 +9,10 @@ echo "== cargo fmt"
 cargo fmt --all -- --check
 
 echo "== cargo clippy"
-cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
-echo "== cargo test"
-cargo test --workspace --locked
+echo "== cargo test (memory, SQLite, PostgreSQL)"
+scripts/with-postgres.sh cargo test --workspace --all-features --locked
 
-echo "== benchmarks compile and run once"
-cargo bench --workspace --locked -- --test
+echo "== benchmarks, each run once"
+scripts/with-postgres.sh cargo bench --workspace --all-features --locked -- --test

@@ -1,29 +1,10 @@
-//! The conformance suite on the in-memory store. Each area is its own test
-//! so that failures are reported separately and run in parallel.
+//! The conformance suite on the in-memory store, one test per area.
 
 use omskit::{Engine, MemoryStore};
-use omskit_testkit::{concurrency, lifecycle, properties, validation};
+use omskit_testkit::Factory;
 
-fn factory() -> Engine<MemoryStore> {
-    Engine::new(MemoryStore::new())
+fn with_factory(_label: &str, run: impl FnOnce(Factory<'_, MemoryStore>)) {
+    run(&|| Engine::new(MemoryStore::new()));
 }
 
-#[test]
-fn lifecycle() {
-    lifecycle::run(&factory);
-}
-
-#[test]
-fn validation() {
-    validation::run(&factory);
-}
-
-#[test]
-fn properties() {
-    properties::run(&factory);
-}
-
-#[test]
-fn concurrency() {
-    concurrency::run(&factory);
-}
+omskit_testkit::conformance_tests!(with_factory);

@@ -4,7 +4,6 @@
 
 use omskit_core::Oms;
 use omskit_postgres::{PgOptions, PgStore};
-use omskit_testkit::{concurrency, lifecycle, properties, validation};
 
 /// The server URL; outside CI a missing URL skips the test with a notice,
 /// in CI (where scripts/test.sh always sets it) it fails.
@@ -39,22 +38,4 @@ fn with_factory(label: &str, run: impl FnOnce(&dyn Fn() -> Oms<PgStore>)) {
     run(&factory);
 }
 
-#[test]
-fn lifecycle() {
-    with_factory("lifecycle", |f| lifecycle::run(f));
-}
-
-#[test]
-fn validation() {
-    with_factory("validation", |f| validation::run(f));
-}
-
-#[test]
-fn properties() {
-    with_factory("properties", |f| properties::run(f));
-}
-
-#[test]
-fn concurrency() {
-    with_factory("concurrency", |f| concurrency::run(f));
-}
+omskit_testkit::conformance_tests!(with_factory);

@@ -1,12 +1,8 @@
 //! Conversions between domain values and SQLite column values.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, SecondsFormat, Utc};
 use omskit_core::Error;
 use rust_decimal::Decimal;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 
 /// Maps a driver error: a busy or locked database may succeed on retry, a
 /// constraint violation is a conflict, the rest are storage failures.
@@ -36,35 +32,7 @@ pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, Error> {
 }
 
 pub(crate) fn parse_decimal(text: &str) -> Result<Decimal, Error> {
-    Decimal::from_str(text)
-        .map_err(|e| Error::storage(format!("stored amount {text:?} unreadable: {e}")))
+    parse(text, "amount")
 }
 
-pub(crate) fn parse<T: FromStr>(text: &str, what: &str) -> Result<T, Error>
-where
-    T::Err: std::fmt::Display,
-{
-    text.parse().map_err(|e| Error::storage(format!("stored {what} {text:?} unreadable: {e}")))
-}
-
-/// A value as JSON text.
-pub(crate) fn json<T: Serialize>(value: &T) -> Result<String, Error> {
-    serde_json::to_string(value).map_err(Error::storage)
-}
-
-pub(crate) fn from_json<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, Error> {
-    serde_json::from_str(text).map_err(|e| Error::storage(format!("stored {what} unreadable: {e}")))
-}
-
-/// A unit enum (status, kind) as its serde name.
-pub(crate) fn name<T: Serialize>(value: &T) -> Result<String, Error> {
-    match serde_json::to_value(value).map_err(Error::storage)? {
-        serde_json::Value::String(name) => Ok(name),
-        other => Err(Error::storage(format!("{other} is not a unit variant"))),
-    }
-}
-
-pub(crate) fn from_name<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, Error> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned()))
-        .map_err(|e| Error::storage(format!("stored {what} {text:?} unreadable: {e}")))
-}
+pub(crate) use omskit_core::store::text::{from_json, from_name, json, name, parse};

@@ -4,7 +4,6 @@
 use omskit_core::Oms;
 use omskit_sqlite::{SqliteOptions, SqliteStore, Synchronous};
 use omskit_testkit::fixtures::TempDir;
-use omskit_testkit::{concurrency, lifecycle, properties, validation};
 
 /// Engines over fresh files in one temp directory that lives as long as the test.
 fn with_factory(label: &str, run: impl FnOnce(&dyn Fn() -> Oms<SqliteStore>)) {
@@ -20,22 +19,4 @@ fn with_factory(label: &str, run: impl FnOnce(&dyn Fn() -> Oms<SqliteStore>)) {
     run(&factory);
 }
 
-#[test]
-fn lifecycle() {
-    with_factory("lifecycle", |f| lifecycle::run(f));
-}
-
-#[test]
-fn validation() {
-    with_factory("validation", |f| validation::run(f));
-}
-
-#[test]
-fn properties() {
-    with_factory("properties", |f| properties::run(f));
-}
-
-#[test]
-fn concurrency() {
-    with_factory("concurrency", |f| concurrency::run(f));
-}
+omskit_testkit::conformance_tests!(with_factory);

@@ -32,3 +32,33 @@ pub fn run_all<S: Store>(factory: Factory<'_, S>) {
     properties::run(factory);
     concurrency::run(factory);
 }
+
+/// Defines one `#[test]` per area of the suite (`lifecycle`, `validation`,
+/// `properties`, `concurrency`), so a backend reports each area separately.
+/// `$with_factory` is a function `fn(label: &str, run: impl FnOnce(Factory<'_, S>))`
+/// that sets up whatever the backend needs (a directory, a schema) and calls
+/// `run` with a factory of fresh engines.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($with_factory:path) => {
+        #[test]
+        fn lifecycle() {
+            $with_factory("lifecycle", |factory| $crate::lifecycle::run(factory));
+        }
+
+        #[test]
+        fn validation() {
+            $with_factory("validation", |factory| $crate::validation::run(factory));
+        }
+
+        #[test]
+        fn properties() {
+            $with_factory("properties", |factory| $crate::properties::run(factory));
+        }
+
+        #[test]
+        fn concurrency() {
+            $with_factory("concurrency", |factory| $crate::concurrency::run(factory));
+        }
+    };
+}

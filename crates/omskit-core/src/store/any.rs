@@ -65,7 +65,11 @@ impl StoreTx for Box<dyn DynTx + '_> {
     fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>> {
         (**self).order_by_idempotency_key(key)
     }
-    fn order_by_external_id(&mut self, channel: &Channel, external_id: &str) -> Result<Option<OrderId>> {
+    fn order_by_external_id(
+        &mut self,
+        channel: &Channel,
+        external_id: &str,
+    ) -> Result<Option<OrderId>> {
         (**self).order_by_external_id(channel, external_id)
     }
     fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()> {

@@ -16,6 +16,7 @@
 //!   use case a bounded number of times.
 
 mod any;
+pub mod text;
 
 pub use any::{AnyStore, DynTx};
 
