@@ -245,7 +245,8 @@ pub(crate) struct Work<'t> {
     pub(crate) tx: &'t mut dyn StoreTx,
     pub(crate) now: DateTime<Utc>,
     ids: &'t dyn IdGenerator,
-    heads: HashMap<String, ChainLink>,
+    /// Heads of the streams this attempt appended to or created (`None`: empty so far).
+    heads: HashMap<String, Option<ChainLink>>,
     records: Vec<EventRecord>,
 }
 
@@ -253,12 +254,12 @@ impl Work<'_> {
     /// Appends `event` to `stream`, chained to the stream's latest event.
     pub(crate) fn emit(&mut self, stream: String, event: &DomainEvent) -> Result<()> {
         let head = match self.heads.get(&stream) {
-            Some(link) => Some(*link),
+            Some(link) => *link,
             None => self.tx.stream_head(&stream)?,
         };
         let mut record = EventRecord::new(stream, head.as_ref(), self.now, event)?;
         record.seq = self.tx.append_event(&record)?;
-        self.heads.insert(record.stream.clone(), record.link());
+        self.heads.insert(record.stream.clone(), Some(record.link()));
         self.records.push(record);
         Ok(())
     }
@@ -286,6 +287,12 @@ impl Work<'_> {
                 Ok(Err(e))
             }
         }
+    }
+
+    /// Declares a stream this attempt just created (a new order's), so the
+    /// first append need not ask the store for its head.
+    pub(crate) fn new_stream(&mut self, stream: &str) {
+        self.heads.insert(stream.to_owned(), None);
     }
 
     /// A new id.

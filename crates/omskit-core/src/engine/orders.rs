@@ -104,6 +104,7 @@ impl<S: Store> Oms<S> {
         held.add(w, &allocations);
         held.save(w, &book, &[], &allocations, "")?;
         let order_stream = stream::order(order.id);
+        w.new_stream(&order_stream);
         w.emit(
             order_stream.clone(),
             &DomainEvent::OrderPlaced {
