@@ -80,7 +80,10 @@ impl Oms {
     /// # Errors
     /// As [`Oms::open`].
     #[cfg(feature = "sqlite")]
-    pub fn open_with(path: impl AsRef<std::path::Path>, options: omskit_sqlite::SqliteOptions) -> Result<Oms> {
+    pub fn open_with(
+        path: impl AsRef<std::path::Path>,
+        options: omskit_sqlite::SqliteOptions,
+    ) -> Result<Oms> {
         Ok(Oms::from_store(omskit_sqlite::SqliteStore::open_with(path, options)?))
     }
 
