@@ -54,7 +54,12 @@ impl<'a> PgTx<'a> {
             TxMode::Write => "BEGIN ISOLATION LEVEL READ COMMITTED",
             TxMode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
-        tx.conn()?.client.batch_execute(begin).map_err(db)?;
+        if let Err(e) = tx.conn()?.client.batch_execute(begin) {
+            // The connection is unusable (lost, most likely): free its pool slot.
+            tx.conn = None;
+            pool.forget();
+            return Err(db(e));
+        }
         tx.open = true;
         Ok(tx)
     }
@@ -210,7 +215,7 @@ macro_rules! order_select {
     };
 }
 const ORDER_SELECT: &str = order_select!("");
-const ORDER_FOR_UPDATE: &str = order_select!(" FOR UPDATE");
+const ORDER_FOR_UPDATE: &str = order_select!(" FOR NO KEY UPDATE");
 const ORDER_INSERT: &str = "INSERT INTO orders (id, channel, external_id, idempotency_key, customer_id, \
     customer_name, customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
     discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
@@ -425,7 +430,7 @@ impl StoreTx for PgTx<'_> {
     fn location(&mut self, code: &str) -> Result<Option<Location>> {
         let rows = if self.write_mode() {
             self.query(
-                "SELECT code, name, priority, active FROM locations WHERE code = $1 FOR UPDATE",
+                "SELECT code, name, priority, active FROM locations WHERE code = $1 FOR NO KEY UPDATE",
                 &[&code],
             )?
         } else {

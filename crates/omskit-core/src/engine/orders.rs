@@ -35,8 +35,8 @@ impl<S: Store> Oms<S> {
     /// - `InsufficientStock` for the first short line, listing every short
     ///   line; nothing is reserved.
     pub fn place_order(&self, draft: &OrderDraft) -> Result<Order> {
-        let draft = draft.validate()?;
-        self.write(|w| self.place_in(w, &draft))
+        draft.validate()?;
+        self.write(|w| self.place_in(w, draft))
     }
 
     /// Places many orders in one transaction, returning a result per draft.
@@ -45,12 +45,12 @@ impl<S: Store> Oms<S> {
     /// # Errors
     /// `Storage` when the transaction itself fails (then no order is placed).
     pub fn place_orders(&self, drafts: &[OrderDraft]) -> Result<Vec<Result<Order>>> {
-        let validated: Vec<Result<OrderDraft>> = drafts.iter().map(OrderDraft::validate).collect();
+        let validated: Vec<Result<()>> = drafts.iter().map(OrderDraft::validate).collect();
         self.write(|w| {
-            let mut results = Vec::with_capacity(validated.len());
-            for draft in &validated {
-                results.push(match draft {
-                    Ok(draft) => w.savepoint(|w| self.place_in(w, draft))?,
+            let mut results = Vec::with_capacity(drafts.len());
+            for (draft, valid) in drafts.iter().zip(&validated) {
+                results.push(match valid {
+                    Ok(()) => w.savepoint(|w| self.place_in(w, draft))?,
                     Err(e) => Err(e.clone()),
                 });
             }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -70,9 +70,9 @@ pub struct ChainLink {
     pub hash: Hash32,
 }
 
-/// The hash of one event: SHA-256 over its stream, version, time, type,
-/// payload and the previous hash, each field length-prefixed so that no two
-/// different events share an encoding.
+/// The hash of one event: SHA-256 over its stream, type and payload (each
+/// length-prefixed so that no two different events share an encoding), its
+/// version, its time in microseconds since 1970, and the previous hash.
 pub(crate) fn hash_event(
     stream: &str,
     version: u64,
@@ -81,13 +81,13 @@ pub(crate) fn hash_event(
     payload: &str,
     prev_hash: &Hash32,
 ) -> Hash32 {
-    let time = recorded_at.to_rfc3339_opts(SecondsFormat::Micros, true);
     let mut hasher = Sha256::new();
-    for field in [stream.as_bytes(), time.as_bytes(), kind.as_bytes(), payload.as_bytes()] {
+    for field in [stream.as_bytes(), kind.as_bytes(), payload.as_bytes()] {
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field);
     }
     hasher.update(version.to_be_bytes());
+    hasher.update(recorded_at.timestamp_micros().to_be_bytes());
     hasher.update(prev_hash.0);
     Hash32(hasher.finalize().into())
 }

@@ -22,6 +22,9 @@ mod tests {
     #[test]
     fn knows_the_249_codes() {
         assert_eq!(CODES.split(' ').count(), 249);
+        let codes: Vec<&str> = CODES.split(' ').collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted, for the binary search");
+        assert!(codes.iter().all(|c| is_iso3166_alpha2(c)), "every listed code is found");
         assert!(is_iso3166_alpha2("US") && is_iso3166_alpha2("DE") && is_iso3166_alpha2("ZW"));
         for bad in ["us", "XX", "USA", "", "U", "ÜS"] {
             assert!(!is_iso3166_alpha2(bad), "{bad}");

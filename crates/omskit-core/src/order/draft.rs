@@ -23,8 +23,9 @@ pub const MAX_PRICE_SCALE: u32 = 6;
 /// Where an order came from.
 ///
 /// Serialized as a lowercase string: `web`, `mobile`, `phone`, `pos`,
-/// `marketplace`, `api`, or any other name for [`Channel::Other`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// `marketplace`, `api`, or any other name for [`Channel::Other`]. Channels
+/// compare by name, so `Channel::Other("web".into()) == Channel::Web`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 #[non_exhaustive]
 pub enum Channel {
@@ -56,6 +57,32 @@ impl Channel {
             Channel::Api => "api",
             Channel::Other(name) => name,
         }
+    }
+}
+
+impl PartialEq for Channel {
+    fn eq(&self, other: &Channel) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Channel {}
+
+impl std::hash::Hash for Channel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl PartialOrd for Channel {
+    fn partial_cmp(&self, other: &Channel) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Channel {
+    fn cmp(&self, other: &Channel) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
     }
 }
 
@@ -379,14 +406,15 @@ impl OrderDraft {
         self
     }
 
-    /// Checks every field, in the order they are declared, and returns the
-    /// draft with its channel in canonical form.
+    /// Checks every field, in the order they are declared.
     ///
     /// # Errors
     /// `Validation` naming the first bad field, such as `lines[2].quantity`.
-    pub fn validate(&self) -> Result<OrderDraft> {
+    pub fn validate(&self) -> Result<()> {
         // `Channel::Other` can be built directly; its name must parse like any other.
-        let channel: Channel = self.channel.as_str().parse()?;
+        if let Channel::Other(name) = &self.channel {
+            name.parse::<Channel>()?;
+        }
         if let Some(id) = &self.external_id {
             check_id("external_id", id)?;
         }
@@ -420,7 +448,7 @@ impl OrderDraft {
         if let Some(notes) = &self.notes {
             check_text("notes", notes, 0)?;
         }
-        Ok(OrderDraft { channel, ..self.clone() })
+        Ok(())
     }
 
     fn normalized(&self) -> OrderDraft {
@@ -609,6 +637,13 @@ mod tests {
         Decimal::from_str(s).expect("decimal")
     }
 
+    impl OrderDraft {
+        fn validated(self) -> OrderDraft {
+            self.validate().expect("valid");
+            self
+        }
+    }
+
     fn good() -> OrderDraft {
         OrderDraft::new(Channel::Web, Currency::USD)
             .customer("c-1", "Ada", "ada@example.com")
@@ -632,32 +667,29 @@ mod tests {
 
     #[test]
     fn drafts_differing_only_in_trailing_zeros_are_the_same() {
-        let a = good().validate().expect("valid");
+        let a = good().validated();
         let mut other = good();
         other.lines[0].unit_price = d("10.0000");
         other.lines[1].unit_price = d("5.00");
-        assert_eq!(a.first_difference(&other.validate().expect("valid")), None);
-        assert_eq!(
-            other.validate().expect("valid").lines[0].unit_price.to_string(),
-            "10.0000",
-            "kept as given"
-        );
+        let other = other.validated();
+        assert_eq!(a.first_difference(&other), None);
+        assert_eq!(other.lines[0].unit_price.to_string(), "10.0000", "kept as given");
     }
 
     #[test]
     fn first_difference_names_the_field_path() {
-        let a = good().validate().expect("valid");
+        let a = good().validated();
         let mut b = good();
         b.lines[1].quantity = 3;
         assert_eq!(
-            a.first_difference(&b.validate().expect("valid")).as_deref(),
+            a.first_difference(&b.validated()).as_deref(),
             Some("lines[1].quantity")
         );
-        let c = good().line(LineDraft::new("C", 1, d("1"))).validate().expect("valid");
+        let c = good().line(LineDraft::new("C", 1, d("1"))).validated();
         assert_eq!(a.first_difference(&c).as_deref(), Some("lines[2]"));
-        let e = good().notes("gift").validate().expect("valid");
+        let e = good().notes("gift").validated();
         assert_eq!(a.first_difference(&e).as_deref(), Some("notes"));
-        let f = OrderDraft { channel: Channel::Phone, ..good() }.validate().expect("valid");
+        let f = OrderDraft { channel: Channel::Phone, ..good() }.validated();
         assert_eq!(a.first_difference(&f).as_deref(), Some("channel"));
         // Declaration order, not alphabetical: `ship_to` comes before `lines`.
         let g = good().ship_to(Address { city: "X".into(), ..Address::default() });
