@@ -30,3 +30,6 @@ pub use order::{
     Totals,
 };
 pub use store::{AnyStore, Store, StoreTx, TxMode};
+
+/// The decimal type of every amount, re-exported so callers need not depend on `rust_decimal`.
+pub use rust_decimal::Decimal;

@@ -60,6 +60,7 @@ fn checks<S: Store>() -> Vec<(&'static str, Check<S>)> {
         ("check_edit_errors", check_edit_errors::<S>),
         ("check_cancel_order", check_cancel_order::<S>),
         ("check_cancel_lines", check_cancel_lines::<S>),
+        ("check_cancelled_orders_owe_nothing", check_cancelled_orders_owe_nothing::<S>),
         ("check_cancel_lines_errors", check_cancel_lines_errors::<S>),
         ("check_payments", check_payments::<S>),
         ("check_payment_retries_and_conflicts", check_payment_retries_and_conflicts::<S>),
@@ -1453,6 +1454,36 @@ pub fn check_edit_errors<S: Store>(factory: Factory<'_, S>) {
 }
 
 // ---------------------------------------------------------------- cancellation
+
+/// A cancelled order drops its shipping charge and owes nothing; its
+/// payment status says what was actually captured.
+pub fn check_cancelled_orders_owe_nothing<S: Store>(factory: Factory<'_, S>) {
+    let oms = engine(factory);
+    stock(&oms, &[("WH-A", 1)], &[("SKU-1", "WH-A", 10)]);
+    let with_shipping = draft(&[("SKU-1", 1)]).shipping(dec("4.95"));
+
+    let unpaid = oms.place_order(&with_shipping).expect("place");
+    assert_eq!(unpaid.totals.grand_total, dec("14.95"));
+    let cancelled = oms.cancel_order(unpaid.id, "changed mind").expect("cancel");
+    assert_eq!((cancelled.totals.shipping, cancelled.totals.grand_total), (dec("0"), dec("0")));
+    assert_eq!(cancelled.payment_status, PaymentStatus::Unpaid, "nothing was paid");
+
+    let paid = oms.place_order(&with_shipping).expect("place");
+    oms.record_payment(paid.id, PaymentKind::Capture, dec("14.95"), "cap-1").expect("capture");
+    let cancelled = oms
+        .cancel_lines(paid.id, &[LineCancel { line_id: 1, quantity: None }], "out of stock")
+        .expect("cancel the only line");
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+    assert_eq!(cancelled.totals.grand_total, dec("0"));
+    assert_eq!(cancelled.captured, dec("14.95"), "the capture stays on record until refunded");
+    assert_eq!(cancelled.payment_status, PaymentStatus::Paid);
+
+    let free = oms
+        .place_order(&draft(&[("SKU-1", 1)]).line(LineDraft::new("SKU-1", 1, dec("0"))))
+        .expect("place");
+    assert_eq!(free.payment_status, PaymentStatus::Unpaid, "10.00 is still due");
+    assert_invariants(&oms);
+}
 
 /// Cancelling an order releases every reservation (least preferred location
 /// first, one `StockReleased` then `OrderCancelled`), sets status

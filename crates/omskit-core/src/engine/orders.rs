@@ -26,7 +26,8 @@ impl<S: Store> Oms<S> {
     /// short) and applies the hold rules, all in one transaction.
     ///
     /// Placing again with the same idempotency key and the same content
-    /// returns the first order, unchanged.
+    /// (amounts compared by value: `10.0` equals `10.00`) changes nothing
+    /// and returns the order that key placed, as it is now.
     ///
     /// # Errors
     /// - `Validation` naming the first bad field (`lines[2].quantity`);
@@ -338,9 +339,10 @@ impl<S: Store> Oms<S> {
         check_text("reason", reason, 1)?;
         self.write(|w| {
             let mut order = load_order(w, id)?;
-            order.status = order.status.after(OrderAction::Cancel)?;
+            order.status.after(OrderAction::Cancel)?;
             let cancels: Vec<(u32, u32)> = order.lines.iter().map(|l| (l.id, l.quantity)).collect();
             cancel_units(w, &mut order, &cancels, reason)?;
+            order.drop_charges_of_cancelled()?;
             order.cancel_reason = Some(reason.to_owned());
             touch(&mut order, w);
             w.tx.update_order(&order)?;
@@ -403,7 +405,8 @@ impl<S: Store> Oms<S> {
             cancel_units(w, &mut order, &cancels, reason)?;
             let all_gone = order.open_units() == 0;
             if all_gone {
-                order.status = order.status.after(OrderAction::Cancel)?;
+                order.status.after(OrderAction::Cancel)?;
+                order.drop_charges_of_cancelled()?;
                 order.cancel_reason = Some(reason.to_owned());
             }
             touch(&mut order, w);

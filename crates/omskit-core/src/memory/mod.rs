@@ -19,11 +19,13 @@ use crate::store::{Store, StoreTx, TxMode};
 /// Everything a [`MemoryStore`] holds.
 #[derive(Debug, Default)]
 struct Tables {
-    orders: BTreeMap<OrderId, Order>,
+    // Boxed: an order is large, and B-tree nodes hold eleven values.
+    orders: BTreeMap<OrderId, Box<Order>>,
     idempotency: HashMap<String, (OrderId, OrderDraft)>,
     external_ids: HashMap<(Channel, String), OrderId>,
     locations: BTreeMap<String, Location>,
-    stock: BTreeMap<(String, String), StockLevel>,
+    /// SKU → location → level: looked up by `&str` without building keys.
+    stock: BTreeMap<String, BTreeMap<String, StockLevel>>,
     reservations: HashMap<ReservationId, Reservation>,
     reservations_by_order: HashMap<OrderId, Vec<ReservationId>>,
     movements: Vec<StockMovement>,
@@ -38,7 +40,10 @@ enum Undo {
     Idempotency(String),
     ExternalId(Channel, String),
     Location(String, Option<Location>),
-    Stock((String, String), Option<StockLevel>),
+    /// A level that was replaced: put it back.
+    StockReplaced(StockLevel),
+    /// A level that was created: remove it.
+    StockCreated(String, String),
     Reservation(ReservationId, Option<Reservation>),
     Head(String, Option<ChainLink>),
 }
@@ -105,7 +110,7 @@ impl MemoryTx<'_> {
         while self.undo.len() > undo {
             let Some(undo) = self.undo.pop() else { break };
             match undo {
-                Undo::Order(id, old) => restore(&mut t.orders, id, old.map(|o| *o)),
+                Undo::Order(id, old) => restore(&mut t.orders, id, old),
                 Undo::Idempotency(key) => {
                     t.idempotency.remove(&key);
                 }
@@ -113,7 +118,21 @@ impl MemoryTx<'_> {
                     t.external_ids.remove(&(channel, id));
                 }
                 Undo::Location(code, old) => restore(&mut t.locations, code, old),
-                Undo::Stock(key, old) => restore(&mut t.stock, key, old),
+                Undo::StockReplaced(old) => {
+                    if let Some(slot) =
+                        t.stock.get_mut(&old.sku).and_then(|m| m.get_mut(&old.location))
+                    {
+                        *slot = old;
+                    }
+                }
+                Undo::StockCreated(sku, location) => {
+                    if let Some(at) = t.stock.get_mut(&sku) {
+                        at.remove(&location);
+                        if at.is_empty() {
+                            t.stock.remove(&sku);
+                        }
+                    }
+                }
                 Undo::Reservation(id, old) => {
                     if old.is_none() {
                         if let Some(r) = t.reservations.get(&id) {
@@ -163,7 +182,7 @@ impl<K: Ord, V> MapLike<K, V> for BTreeMap<K, V> {
 
 impl StoreTx for MemoryTx<'_> {
     fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
-        Ok(self.tables.orders.get(&id).cloned())
+        Ok(self.tables.orders.get(&id).map(|o| Order::clone(o)))
     }
 
     fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>> {
@@ -206,7 +225,7 @@ impl StoreTx for MemoryTx<'_> {
             t.idempotency.insert(key.clone(), (order.id, draft.clone()));
             self.undo.push(Undo::Idempotency(key.clone()));
         }
-        t.orders.insert(order.id, order.clone());
+        t.orders.insert(order.id, Box::new(order.clone()));
         self.undo.push(Undo::Order(order.id, None));
         Ok(())
     }
@@ -221,17 +240,17 @@ impl StoreTx for MemoryTx<'_> {
             .orders
             .range((start, std::ops::Bound::Unbounded))
             .take(limit)
-            .map(|(_, o)| o.clone())
+            .map(|(_, o)| Order::clone(o))
             .collect())
     }
 
     fn update_order(&mut self, order: &Order) -> Result<()> {
-        let old = self.tables.orders.insert(order.id, order.clone());
+        let old = self.tables.orders.insert(order.id, Box::new(order.clone()));
         if old.is_none() {
             self.tables.orders.remove(&order.id);
             return Err(Error::not_found("order", order.id));
         }
-        self.undo.push(Undo::Order(order.id, old.map(Box::new)));
+        self.undo.push(Undo::Order(order.id, old));
         Ok(())
     }
 
@@ -255,27 +274,29 @@ impl StoreTx for MemoryTx<'_> {
         sorted.dedup();
         let mut out = Vec::new();
         for sku in sorted {
-            let from = (sku.to_owned(), String::new());
-            out.extend(
-                self.tables
-                    .stock
-                    .range(from..)
-                    .take_while(|((s, _), _)| s == sku)
-                    .map(|(_, l)| l.clone()),
-            );
+            if let Some(at) = self.tables.stock.get(sku) {
+                out.extend(at.values().cloned());
+            }
         }
         Ok(out)
     }
 
     fn put_stock_level(&mut self, level: &StockLevel) -> Result<()> {
-        let key = (level.sku.clone(), level.location.clone());
-        let old = self.tables.stock.insert(key.clone(), level.clone());
-        self.undo.push(Undo::Stock(key, old));
+        let slot = self.tables.stock.get_mut(&level.sku).and_then(|at| at.get_mut(&level.location));
+        let undo = match slot {
+            Some(slot) => Undo::StockReplaced(std::mem::replace(slot, level.clone())),
+            None => {
+                let at = self.tables.stock.entry(level.sku.clone()).or_default();
+                at.insert(level.location.clone(), level.clone());
+                Undo::StockCreated(level.sku.clone(), level.location.clone())
+            }
+        };
+        self.undo.push(undo);
         Ok(())
     }
 
     fn all_stock_levels(&mut self) -> Result<Vec<StockLevel>> {
-        Ok(self.tables.stock.values().cloned().collect())
+        Ok(self.tables.stock.values().flat_map(|at| at.values().cloned()).collect())
     }
 
     fn reservations_for_order(&mut self, order: OrderId) -> Result<Vec<Reservation>> {

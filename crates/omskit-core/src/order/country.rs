@@ -10,9 +10,22 @@ TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW";
 
 /// True for an officially assigned ISO 3166-1 alpha-2 code (upper case).
 pub(crate) fn is_iso3166_alpha2(code: &str) -> bool {
-    code.len() == 2
-        && code.bytes().all(|b| b.is_ascii_uppercase())
-        && CODES.split(' ').any(|c| c == code)
+    // CODES is sorted and every entry is two letters and a space: binary search it in place.
+    let table = CODES.as_bytes();
+    let code = code.as_bytes();
+    if code.len() != 2 || !code.iter().all(u8::is_ascii_uppercase) {
+        return false;
+    }
+    let (mut low, mut high) = (0, table.len().div_ceil(3));
+    while low < high {
+        let mid = (low + high) / 2;
+        match table[mid * 3..mid * 3 + 2].cmp(code) {
+            std::cmp::Ordering::Less => low = mid + 1,
+            std::cmp::Ordering::Greater => high = mid,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -22,6 +35,9 @@ mod tests {
     #[test]
     fn knows_the_249_codes() {
         assert_eq!(CODES.split(' ').count(), 249);
+        let codes: Vec<&str> = CODES.split(' ').collect();
+        assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted, for the binary search");
+        assert!(codes.iter().all(|c| is_iso3166_alpha2(c)), "every listed code is found");
         let codes: Vec<&str> = CODES.split(' ').collect();
         assert!(codes.windows(2).all(|w| w[0] < w[1]), "sorted, for the binary search");
         assert!(codes.iter().all(|c| is_iso3166_alpha2(c)), "every listed code is found");

@@ -681,10 +681,7 @@ mod tests {
         let a = good().validated();
         let mut b = good();
         b.lines[1].quantity = 3;
-        assert_eq!(
-            a.first_difference(&b.validated()).as_deref(),
-            Some("lines[1].quantity")
-        );
+        assert_eq!(a.first_difference(&b.validated()).as_deref(), Some("lines[1].quantity"));
         let c = good().line(LineDraft::new("C", 1, d("1"))).validated();
         assert_eq!(a.first_difference(&c).as_deref(), Some("lines[2]"));
         let e = good().notes("gift").validated();

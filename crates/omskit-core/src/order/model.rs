@@ -118,6 +118,23 @@ pub enum PaymentStatus {
     Paid,
 }
 
+impl PaymentStatus {
+    /// The name as stored (`unpaid`, `authorized`, `paid`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Unpaid => "unpaid",
+            PaymentStatus::Authorized => "authorized",
+            PaymentStatus::Paid => "paid",
+        }
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The kind of a recorded payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -126,6 +143,22 @@ pub enum PaymentKind {
     Authorization,
     /// Funds taken; consumes authorized funds first.
     Capture,
+}
+
+impl PaymentKind {
+    /// The name as stored (`authorization`, `capture`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentKind::Authorization => "authorization",
+            PaymentKind::Capture => "capture",
+        }
+    }
+}
+
+impl fmt::Display for PaymentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A payment recorded against an order.
@@ -388,15 +421,27 @@ impl Order {
     }
 
     /// Recomputes the payment status from the amounts and the grand total.
-    /// An order with nothing to pay (grand total 0) counts as paid.
+    /// A live order with nothing to pay counts as paid; a cancelled order is
+    /// paid only as far as money was actually captured.
     pub(crate) fn refresh_payment_status(&mut self) {
         let total = self.totals.grand_total;
-        self.payment_status = if self.captured >= total {
+        let nothing_due = total.is_zero() && self.status != OrderStatus::Cancelled;
+        self.payment_status = if nothing_due || !self.captured.is_zero() && self.captured >= total {
             PaymentStatus::Paid
-        } else if self.captured + self.authorized >= total {
+        } else if !(self.captured + self.authorized).is_zero()
+            && self.captured + self.authorized >= total
+        {
             PaymentStatus::Authorized
         } else {
             PaymentStatus::Unpaid
         };
+    }
+
+    /// Cancels every remaining unit's charge: the order no longer ships, so
+    /// its shipping charge goes too. Call after the lines are lowered.
+    pub(crate) fn drop_charges_of_cancelled(&mut self) -> Result<()> {
+        self.status = OrderStatus::Cancelled;
+        self.totals.shipping = Decimal::ZERO;
+        self.reprice()
     }
 }
