@@ -9,10 +9,14 @@
 //! case a bounded number of times before answering `Conflict`. A lost
 //! connection is a `Storage` error; the pool drops it and opens a new one.
 //!
-//! The event log's sequence numbers are positions that increase in the
-//! order readers may see events: `events_since` only returns events of
-//! transactions older than every transaction still running, so an event
-//! that commits late can never be skipped by a reader that moved on.
+//! The event log's sequence numbers are positions ordered by writing
+//! transaction: `events_since` only returns events of transactions older
+//! than every transaction still running, so an event that commits late can
+//! never be skipped by a reader that moved on. The price: an event becomes
+//! readable once every older transaction has ended, and when two
+//! transactions on one aggregate overlap, the newer version of that
+//! aggregate's stream can come first in the feed. Every event carries its
+//! stream version; apply one aggregate's events in version order.
 #![forbid(unsafe_code)]
 
 mod codec;

@@ -147,7 +147,11 @@ impl<S: Store> Oms<S> {
     }
 
     /// Up to `limit` committed events with a sequence number above `after`,
-    /// ascending: page through the log by passing the last `seq` seen.
+    /// ascending: page through the log by passing the last `seq` seen. No
+    /// event is ever skipped, even one committed late by a slow writer.
+    /// Sequence numbers increase but need not be contiguous, and on
+    /// PostgreSQL one stream's events can arrive out of version order (see
+    /// the backend's documentation): apply an aggregate's events by `version`.
     ///
     /// # Errors
     /// `Storage` on backend failure.

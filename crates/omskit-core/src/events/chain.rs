@@ -1,6 +1,6 @@
 //! SHA-256 chaining of events within a stream, and verification of the log.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use chrono::{DateTime, Utc};
@@ -121,10 +121,26 @@ impl AuditReport {
     }
 }
 
+/// One event waiting for its predecessor in the stream.
+#[derive(Debug)]
+struct Early {
+    seq: u64,
+    prev_hash: Hash32,
+    link: ChainLink,
+}
+
 /// Checks events fed in increasing sequence order, page by page.
+///
+/// Each event's hash is checked on arrival; its link to the previous event
+/// of its stream is checked in version order. On PostgreSQL the log is
+/// ordered by transaction, and two overlapping transactions on one
+/// aggregate can put version `n + 1` before version `n`; such an event waits
+/// here until its predecessor arrives. One still waiting at the end is a
+/// missing event.
 #[derive(Debug, Default)]
 pub(crate) struct ChainVerifier {
     heads: HashMap<String, ChainLink>,
+    early: HashMap<String, BTreeMap<u64, Early>>,
     checked: u64,
     last_seq: u64,
     broken: Option<BrokenLink>,
@@ -136,42 +152,80 @@ impl ChainVerifier {
         if self.broken.is_some() {
             return false;
         }
-        let reason = self.problem(record);
         self.checked += 1;
-        self.last_seq = record.seq;
-        if let Some(reason) = reason {
-            self.broken =
-                Some(BrokenLink { seq: record.seq, stream: record.stream.clone(), reason });
-            return false;
-        }
-        self.heads.insert(record.stream.clone(), record.link());
-        true
-    }
-
-    fn problem(&self, record: &EventRecord) -> Option<String> {
-        if record.seq <= self.last_seq {
-            return Some(format!("sequence {} does not follow {}", record.seq, self.last_seq));
-        }
-        let (expected_version, expected_prev) = match self.heads.get(&record.stream) {
-            Some(head) => (head.version + 1, head.hash),
-            None => (1, Hash32::ZERO),
+        let reason = if record.seq <= self.last_seq {
+            Some(format!("sequence {} does not follow {}", record.seq, self.last_seq))
+        } else if record.compute_hash() != record.hash {
+            Some("content does not match its hash".to_owned())
+        } else {
+            self.link(record)
         };
-        if record.version != expected_version {
-            return Some(format!(
-                "version {} where {expected_version} was expected",
-                record.version
-            ));
+        self.last_seq = record.seq;
+        match reason {
+            Some(reason) => {
+                self.broken =
+                    Some(BrokenLink { seq: record.seq, stream: record.stream.clone(), reason });
+                false
+            }
+            None => true,
         }
-        if record.prev_hash != expected_prev {
-            return Some("previous hash does not match the stream's last event".to_owned());
-        }
-        if record.compute_hash() != record.hash {
-            return Some("content does not match its hash".to_owned());
-        }
-        None
     }
 
-    pub(crate) fn report(self) -> AuditReport {
+    /// Links a (hash-checked) event into its stream, or keeps it until its
+    /// predecessor arrives.
+    fn link(&mut self, record: &EventRecord) -> Option<String> {
+        let head = self.heads.get(&record.stream).copied();
+        let next = head.map_or(1, |h| h.version + 1);
+        if record.version < next {
+            return Some(format!("version {} appears twice", record.version));
+        }
+        let early = Early { seq: record.seq, prev_hash: record.prev_hash, link: record.link() };
+        if record.version > next {
+            let waiting = self.early.entry(record.stream.clone()).or_default();
+            if waiting.insert(record.version, early).is_some() {
+                return Some(format!("version {} appears twice", record.version));
+            }
+            return None;
+        }
+        // In order: extend the stream, then everything that was waiting for it.
+        let mut expected_prev = head.map_or(Hash32::ZERO, |h| h.hash);
+        let mut current = early;
+        loop {
+            if current.prev_hash != expected_prev {
+                return Some(format!(
+                    "event {} does not link to version {} of its stream",
+                    current.seq,
+                    current.link.version - 1
+                ));
+            }
+            self.heads.insert(record.stream.clone(), current.link);
+            expected_prev = current.link.hash;
+            let following = current.link.version + 1;
+            match self.early.get_mut(&record.stream).and_then(|w| w.remove(&following)) {
+                Some(next_event) => current = next_event,
+                None => return None,
+            }
+        }
+    }
+
+    pub(crate) fn report(mut self) -> AuditReport {
+        if self.broken.is_none() {
+            // An event still waiting never got its predecessor: that one is missing.
+            let missing = self
+                .early
+                .iter()
+                .flat_map(|(stream, waiting)| {
+                    waiting.iter().map(move |(version, e)| (e.seq, stream, *version))
+                })
+                .min();
+            if let Some((seq, stream, version)) = missing {
+                self.broken = Some(BrokenLink {
+                    seq,
+                    stream: stream.clone(),
+                    reason: format!("version {version} where {} was expected", version - 1),
+                });
+            }
+        }
         AuditReport {
             events_checked: self.checked,
             streams: self.heads.len() as u64,
@@ -228,14 +282,44 @@ mod tests {
     }
 
     #[test]
+    fn a_stream_may_arrive_out_of_version_order() {
+        let a1 = record("a", None, 1);
+        let a2 = record("a", Some(&a1.link()), 3);
+        let mut a3 = record("a", Some(&a2.link()), 2);
+        a3.seq = 2;
+        let mut v = ChainVerifier::default();
+        for r in [&a1, &a3, &a2] {
+            assert!(v.check(r));
+        }
+        let report = v.report();
+        assert!(report.is_intact(), "{report:?}");
+        assert_eq!((report.events_checked, report.streams), (3, 1));
+    }
+
+    #[test]
     fn a_missing_event_breaks_the_chain() {
         let a1 = record("a", None, 1);
         let a2 = record("a", Some(&a1.link()), 2);
         let a3 = record("a", Some(&a2.link()), 3);
         let mut v = ChainVerifier::default();
-        v.check(&a1);
-        assert!(!v.check(&a3));
-        assert_eq!(v.report().first_broken.map(|b| b.seq), Some(3));
+        assert!(v.check(&a1));
+        assert!(v.check(&a3), "may still arrive");
+        let broken = v.report().first_broken.expect("version 2 never came");
+        assert_eq!(broken.seq, 3);
+        assert!(broken.reason.contains("version 3 where 2"), "{}", broken.reason);
+    }
+
+    #[test]
+    fn a_wrong_link_breaks_the_chain() {
+        let a1 = record("a", None, 1);
+        let b1 = record("b", None, 2);
+        let mut forged = record("a", Some(&b1.link()), 3);
+        forged.stream = a1.stream.clone();
+        forged.hash = forged.compute_hash();
+        let mut v = ChainVerifier::default();
+        assert!(v.check(&a1));
+        assert!(!v.check(&forged));
+        assert!(v.report().first_broken.expect("broken").reason.contains("does not link"));
     }
 
     #[test]
