@@ -6,13 +6,13 @@ CREATE TABLE locations (
     name     TEXT NOT NULL,
     priority INTEGER NOT NULL,
     active   INTEGER NOT NULL CHECK (active IN (0, 1))
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE orders (
     id              TEXT PRIMARY KEY,
     channel         TEXT NOT NULL,
     external_id     TEXT,
-    idempotency_key TEXT UNIQUE,
+    idempotency_key TEXT,
     customer_id     TEXT NOT NULL,
     customer_name   TEXT NOT NULL,
     customer_email  TEXT,
@@ -37,9 +37,11 @@ CREATE TABLE orders (
     placed_at       TEXT NOT NULL,
     updated_at      TEXT NOT NULL,
     version         INTEGER NOT NULL,
-    last_line_id    INTEGER NOT NULL,
-    UNIQUE (channel, external_id)
+    last_line_id    INTEGER NOT NULL
 ) STRICT;
+-- Partial indexes: most orders have neither key, and those write no entry.
+CREATE UNIQUE INDEX orders_by_external_id ON orders (channel, external_id) WHERE external_id IS NOT NULL;
+CREATE UNIQUE INDEX orders_by_idempotency_key ON orders (idempotency_key) WHERE idempotency_key IS NOT NULL;
 
 CREATE TABLE order_lines (
     order_id           TEXT NOT NULL REFERENCES orders (id),
@@ -56,7 +58,7 @@ CREATE TABLE order_lines (
     tax                TEXT NOT NULL,
     total              TEXT NOT NULL,
     PRIMARY KEY (order_id, line_id)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 -- The validated draft of every order placed with an idempotency key, to
 -- compare retries against.
@@ -64,7 +66,7 @@ CREATE TABLE idempotency_keys (
     key      TEXT PRIMARY KEY,
     order_id TEXT NOT NULL REFERENCES orders (id),
     draft    TEXT NOT NULL            -- JSON order draft
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
 CREATE TABLE stock_levels (
     sku      TEXT NOT NULL,
@@ -72,26 +74,26 @@ CREATE TABLE stock_levels (
     on_hand  INTEGER NOT NULL,
     reserved INTEGER NOT NULL CHECK (reserved >= 0 AND reserved <= on_hand),
     PRIMARY KEY (sku, location)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 
+-- Keyed by order first: an order's reservations are one range of the table.
 CREATE TABLE reservations (
-    id         TEXT PRIMARY KEY,
     order_id   TEXT NOT NULL REFERENCES orders (id),
+    id         TEXT NOT NULL,
     line_id    INTEGER NOT NULL,
     sku        TEXT NOT NULL,
     location   TEXT NOT NULL REFERENCES locations (code),
     quantity   INTEGER NOT NULL CHECK (quantity >= 0),
     status     TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-) STRICT;
-CREATE INDEX reservations_by_order ON reservations (order_id);
-CREATE INDEX reservations_active ON reservations (sku, location) WHERE status = 'active';
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (order_id, id)
+) STRICT, WITHOUT ROWID;
 
 -- The stock ledger: append-only.
 CREATE TABLE stock_movements (
     seq            INTEGER PRIMARY KEY,
-    id             TEXT NOT NULL UNIQUE,
+    id             TEXT NOT NULL,
     at             TEXT NOT NULL,
     sku            TEXT NOT NULL,
     location       TEXT NOT NULL,

@@ -510,7 +510,7 @@ impl StoreTx for SqliteTx<'_> {
             .prepare_cached(
                 "INSERT INTO reservations (id, order_id, line_id, sku, location, quantity, status, created_at, updated_at) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
-                 ON CONFLICT (id) DO UPDATE SET quantity = ?6, status = ?7, updated_at = ?9",
+                 ON CONFLICT (order_id, id) DO UPDATE SET quantity = ?6, status = ?7, updated_at = ?9",
             )
             .map_err(db)?
             .execute(params![
