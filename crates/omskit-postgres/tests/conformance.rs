@@ -4,21 +4,7 @@
 
 use omskit_core::Oms;
 use omskit_postgres::{PgOptions, PgStore};
-
-/// The server URL; outside CI a missing URL skips the test with a notice,
-/// in CI (where scripts/test.sh always sets it) it fails.
-fn server() -> Option<String> {
-    match std::env::var("OMSKIT_TEST_PG_URL") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("OMSKIT_TEST_PG_URL is not set in CI"),
-        Err(_) => {
-            eprintln!(
-                "OMSKIT_TEST_PG_URL is not set: PostgreSQL tests skipped (scripts/test.sh sets it)"
-            );
-            None
-        }
-    }
-}
+use omskit_testkit::fixtures::pg_test_url;
 
 /// Runs one area of the suite at a time. Events become readable once every
 /// older transaction on the server has ended, and the suite reads the log
@@ -26,7 +12,7 @@ fn server() -> Option<String> {
 static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 fn with_factory(label: &str, run: impl FnOnce(&dyn Fn() -> Oms<PgStore>)) {
-    let Some(url) = server() else { return };
+    let Some(url) = pg_test_url() else { return };
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let counter = std::cell::Cell::new(0);
     let factory = || {

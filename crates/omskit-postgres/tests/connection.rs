@@ -11,22 +11,7 @@ use std::time::{Duration, Instant};
 use omskit_core::{Error, Oms, Order, Store, StoreTx, TxMode};
 use omskit_postgres::{PgOptions, PgStore};
 use omskit_testkit::assert_invariants;
-use omskit_testkit::fixtures::{draft, stock};
-
-/// The server URL; outside CI a missing URL skips the test with a notice,
-/// in CI (where scripts/test.sh always sets it) it fails.
-fn server() -> Option<String> {
-    match std::env::var("OMSKIT_TEST_PG_URL") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("OMSKIT_TEST_PG_URL is not set in CI"),
-        Err(_) => {
-            eprintln!(
-                "OMSKIT_TEST_PG_URL is not set: PostgreSQL tests skipped (scripts/test.sh sets it)"
-            );
-            None
-        }
-    }
-}
+use omskit_testkit::fixtures::{draft, pg_test_url, stock};
 
 /// How long one call may take before the test calls it a hang.
 const HANG: Duration = Duration::from_secs(15);
@@ -96,7 +81,7 @@ fn within_time<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'st
 /// failed call left nothing behind, and the invariants hold.
 #[test]
 fn terminated_pool_connections_give_storage_errors_then_new_connections() {
-    let Some(url) = server() else { return };
+    let Some(url) = pg_test_url() else { return };
     let pool_size = 3;
     let app = format!("omskit_conn_idle_{}", std::process::id());
     let oms = Arc::new(engine(&url, "idle", &app, pool_size));
@@ -165,7 +150,7 @@ fn terminated_pool_connections_give_storage_errors_then_new_connections() {
 /// one.
 #[test]
 fn a_connection_lost_mid_transaction_is_a_storage_error() {
-    let Some(url) = server() else { return };
+    let Some(url) = pg_test_url() else { return };
     let app = format!("omskit_conn_midtx_{}", std::process::id());
     let oms = Arc::new(engine(&url, "midtx", &app, 1));
     stock(&oms, &[("L1", 1)], &[("SKU-1", "L1", 10)]);

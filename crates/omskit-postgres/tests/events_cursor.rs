@@ -12,22 +12,7 @@ use std::time::{Duration, Instant};
 
 use omskit_core::{Clock, DomainEvent, EventRecord, Oms, Store, StoreTx, SystemClock, TxMode};
 use omskit_postgres::{PgOptions, PgStore};
-use omskit_testkit::fixtures::{draft, stock};
-
-/// The server URL; outside CI a missing URL skips the test with a notice,
-/// in CI (where scripts/test.sh always sets it) it fails.
-fn server() -> Option<String> {
-    match std::env::var("OMSKIT_TEST_PG_URL") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("OMSKIT_TEST_PG_URL is not set in CI"),
-        Err(_) => {
-            eprintln!(
-                "OMSKIT_TEST_PG_URL is not set: PostgreSQL tests skipped (scripts/test.sh sets it)"
-            );
-            None
-        }
-    }
-}
+use omskit_testkit::fixtures::{draft, pg_test_url, stock};
 
 /// One test at a time: events become readable only once every older
 /// transaction on the server has ended, and the deterministic test holds
@@ -123,7 +108,7 @@ impl<'a> Reader<'a> {
 /// event that committed after the reader moved past its position was skipped.
 #[test]
 fn a_polling_reader_gets_every_event_once_with_concurrent_writers() {
-    let Some(url) = server() else { return };
+    let Some(url) = pg_test_url() else { return };
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let oms = engine(&url, "concurrent", 8);
     const SKUS: [&str; 4] = ["SKU-1", "SKU-2", "SKU-3", "SKU-4"];
@@ -237,7 +222,7 @@ fn seqs_of(events: &[EventRecord], stream: &str) -> Vec<u64> {
 /// in increasing order, and the audit chain verifies.
 #[test]
 fn an_event_committed_late_is_not_skipped() {
-    let Some(url) = server() else { return };
+    let Some(url) = pg_test_url() else { return };
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let oms = engine(&url, "late", 4);
     stock(&oms, &[("L1", 1)], &[("SKU-1", "L1", 100)]);

@@ -2,20 +2,7 @@
 
 use omskit_core::{Error, Oms};
 use omskit_postgres::{PgOptions, PgStore, SCHEMA_VERSION};
-use omskit_testkit::fixtures::{draft, stock};
-
-fn server() -> Option<String> {
-    match std::env::var("OMSKIT_TEST_PG_URL") {
-        Ok(url) => Some(url),
-        Err(_) if std::env::var_os("CI").is_some() => panic!("OMSKIT_TEST_PG_URL is not set in CI"),
-        Err(_) => {
-            eprintln!(
-                "OMSKIT_TEST_PG_URL is not set: PostgreSQL tests skipped (scripts/test.sh sets it)"
-            );
-            None
-        }
-    }
-}
+use omskit_testkit::fixtures::{draft, pg_test_url, stock};
 
 fn options(schema: &str) -> PgOptions {
     PgOptions { schema: Some(format!("{schema}_{}", std::process::id())), ..PgOptions::default() }
@@ -23,7 +10,7 @@ fn options(schema: &str) -> PgOptions {
 
 #[test]
 fn orders_read_plainly_in_sql_and_money_is_numeric() {
-    let Some(url) = server() else { return };
+    let Some(url) = pg_test_url() else { return };
     let opts = options("schema_plain");
     let oms = Oms::new(PgStore::connect_with(&url, opts.clone()).expect("connect"));
     stock(&oms, &[("WH-A", 1)], &[("SKU-1", "WH-A", 5)]);
@@ -47,7 +34,7 @@ fn orders_read_plainly_in_sql_and_money_is_numeric() {
 
 #[test]
 fn a_newer_schema_is_refused() {
-    let Some(url) = server() else { return };
+    let Some(url) = pg_test_url() else { return };
     let opts = options("schema_newer");
     drop(PgStore::connect_with(&url, opts.clone()).expect("create"));
     let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("plain client");

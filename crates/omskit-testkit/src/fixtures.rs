@@ -93,3 +93,22 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The PostgreSQL server for the tests, from `OMSKIT_TEST_PG_URL`
+/// (scripts/test.sh and scripts/with-postgres.sh start a throwaway one and
+/// set it). When it is not set: panics in CI (the environment variable `CI`
+/// is set), where it always should be; elsewhere prints a notice that the
+/// PostgreSQL tests are skipped and returns `None`, so a test can
+/// `let Some(url) = pg_test_url() else { return };`.
+pub fn pg_test_url() -> Option<String> {
+    match std::env::var("OMSKIT_TEST_PG_URL") {
+        Ok(url) => Some(url),
+        Err(_) if std::env::var_os("CI").is_some() => panic!("OMSKIT_TEST_PG_URL is not set in CI"),
+        Err(_) => {
+            eprintln!(
+                "OMSKIT_TEST_PG_URL is not set: PostgreSQL tests skipped (scripts/test.sh sets it)"
+            );
+            None
+        }
+    }
+}

@@ -12,6 +12,7 @@
 //! naming what went wrong.
 
 pub mod concurrency;
+pub mod crash;
 pub mod fixtures;
 mod invariants;
 pub mod lifecycle;
