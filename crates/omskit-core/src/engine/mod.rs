@@ -64,13 +64,13 @@ pub struct Oms<S: Store> {
     store: S,
     clock: Arc<dyn Clock>,
     ids: Arc<dyn IdGenerator>,
-    hold_rules: HoldRules,
+    hold_rules: RwLock<HoldRules>,
     subscribers: RwLock<Subscribers>,
 }
 
 impl<S: Store> std::fmt::Debug for Oms<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Oms").field("hold_rules", &self.hold_rules).finish_non_exhaustive()
+        f.debug_struct("Oms").field("hold_rules", &*self.hold_rules()).finish_non_exhaustive()
     }
 }
 
@@ -88,7 +88,7 @@ impl<S: Store> Oms<S> {
             store,
             clock: Arc::new(SystemClock),
             ids: Arc::new(SystemIds::new()),
-            hold_rules: HoldRules::default(),
+            hold_rules: RwLock::new(HoldRules::default()),
             subscribers: RwLock::new(Subscribers::default()),
         }
     }
@@ -109,9 +109,20 @@ impl<S: Store> Oms<S> {
 
     /// Applies `rules` to every new or edited order.
     #[must_use]
-    pub fn with_hold_rules(mut self, rules: HoldRules) -> Oms<S> {
-        self.hold_rules = rules;
+    pub fn with_hold_rules(self, rules: HoldRules) -> Oms<S> {
+        self.set_hold_rules(rules);
         self
+    }
+
+    /// Replaces the hold rules of a running engine; orders placed or edited
+    /// from now on are checked against `rules`.
+    pub fn set_hold_rules(&self, rules: HoldRules) {
+        *self.hold_rules.write().unwrap_or_else(|p| p.into_inner()) = rules;
+    }
+
+    /// The hold rules in force.
+    pub(crate) fn hold_rules(&self) -> std::sync::RwLockReadGuard<'_, HoldRules> {
+        self.hold_rules.read().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The store, for backends' own tools and the conformance suite.

@@ -81,7 +81,7 @@ impl<S: Store> Oms<S> {
         }
 
         let mut order = Order::new(w.id(), draft, w.now)?;
-        for (rule, reason) in self.hold_rules.matches(&order) {
+        for (rule, reason) in self.hold_rules().matches(&order) {
             order.holds.push(Hold { rule, reason, placed_at: w.now, released_at: None });
             order.status = OrderStatus::OnHold;
         }
@@ -243,7 +243,7 @@ impl<S: Store> Oms<S> {
             }
 
             order.reprice()?;
-            let new_holds = apply_hold_rules(&self.hold_rules, &mut order, w);
+            let new_holds = apply_hold_rules(&self.hold_rules(), &mut order, w);
             touch(&mut order, w);
             w.tx.update_order(&order)?;
             held.add(w, &reserved);

@@ -136,6 +136,7 @@ impl From<Channel> for String {
 
 /// The customer who placed an order.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Customer {
     /// The caller's customer id.
     pub id: String,
@@ -151,6 +152,7 @@ pub struct Customer {
 
 /// A postal address.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Address {
     /// Recipient's name.
     pub name: String,
@@ -184,6 +186,7 @@ pub enum Discount {
 /// An order-level discount; its amount is spread across the lines in
 /// proportion to their totals after line discounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderDiscount {
     /// The promotion or coupon code, if any.
     #[serde(default)]
@@ -194,6 +197,7 @@ pub struct OrderDiscount {
 
 /// One line of an [`OrderDraft`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LineDraft {
     /// Stock keeping unit.
     pub sku: String,
@@ -287,6 +291,7 @@ impl LineDraft {
 /// assert_eq!(draft.lines[0].quantity, 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrderDraft {
     /// Where the order came from.
     pub channel: Channel,
@@ -722,5 +727,9 @@ mod tests {
         assert_eq!(draft.lines[0].unit_price, d("0.1"));
         let unknown = json.replace("USD", "XYZ");
         assert!(serde_json::from_str::<OrderDraft>(&unknown).is_err());
+        // A misspelled optional field is an error, not silently ignored.
+        let typo = json.replace(r#""unit_price":"0.1""#, r#""unit_price":"0.1","tax_rat":"0.2""#);
+        let err = serde_json::from_str::<OrderDraft>(&typo).expect_err("unknown field");
+        assert!(err.to_string().contains("tax_rat"), "{err}");
     }
 }

@@ -279,6 +279,7 @@ pub enum OrderEdit {
 
 /// Cancel units of one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LineCancel {
     /// Line id.
     pub line_id: u32,
