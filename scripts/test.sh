@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # The one test command: formatting, lints, every test of the workspace on
 # every backend (in memory, SQLite, and a throwaway PostgreSQL 15 that this
-# script starts and stops), and every benchmark run once.
+# script starts and stops), the C ABI's C and C++ tests, and every benchmark
+# run once. The Python binding's tests run here too once it lands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# Every step shares one throwaway PostgreSQL server.
+if [ -z "${OMSKIT_TEST_PG_URL:-}" ]; then
+    exec scripts/with-postgres.sh "$0" "$@"
+fi
 
 echo "== cargo fmt"
 cargo fmt --all -- --check
@@ -12,7 +18,15 @@ echo "== cargo clippy"
 cargo clippy --workspace --all-targets --all-features --locked -- -D warnings
 
 echo "== cargo test (memory, SQLite, PostgreSQL)"
-scripts/with-postgres.sh cargo test --workspace --all-features --locked
+cargo test --workspace --all-features --locked
+
+echo "== C ABI: C and C++ tests under valgrind and sanitizers"
+bash scripts/test-c.sh
+
+if [ -f scripts/test-python.sh ]; then
+    echo "== Python binding"
+    bash scripts/test-python.sh
+fi
 
 echo "== benchmarks, each run once"
-scripts/with-postgres.sh cargo bench --workspace --all-features --locked -- --test
+cargo bench --workspace --all-features --locked -- --test

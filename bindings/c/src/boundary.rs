@@ -1,0 +1,143 @@
+//! The boundary: catching panics, checking pointers, converting strings and JSON.
+
+use std::ffi::{c_char, CStr, CString};
+use std::panic::{self, AssertUnwindSafe};
+
+use omskit::OrderId;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::error::Category;
+
+use crate::status::{clear_last, set_last, Failure, Status};
+
+/// Runs the body of an exported function: a panic becomes `PANIC`, an error
+/// becomes its status and this thread's last error; success clears it.
+pub(crate) fn guard(body: impl FnOnce() -> Result<(), Failure>) -> Status {
+    let outcome = panic::catch_unwind(AssertUnwindSafe(body))
+        .unwrap_or_else(|payload| Err(Failure::panic(&*payload)));
+    match outcome {
+        Ok(()) => {
+            clear_last();
+            Status::Ok
+        }
+        Err(failure) => set_last(failure),
+    }
+}
+
+/// A required input string: not NULL, valid UTF-8.
+///
+/// # Safety
+/// `ptr` is NULL or points to a NUL-terminated string that stays valid and
+/// unchanged for `'a`.
+pub(crate) unsafe fn text<'a>(ptr: *const c_char, param: &str) -> Result<&'a str, Failure> {
+    if ptr.is_null() {
+        return Err(Failure::null(param));
+    }
+    // SAFETY: not NULL, and the caller promises a NUL-terminated string.
+    let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
+    std::str::from_utf8(bytes)
+        .map_err(|e| Failure::invalid_argument(param, format_args!("not valid UTF-8 ({e})")))
+}
+
+/// An optional input string: NULL is `None`.
+///
+/// # Safety
+/// As [`text`].
+pub(crate) unsafe fn opt_text<'a>(
+    ptr: *const c_char,
+    param: &str,
+) -> Result<Option<&'a str>, Failure> {
+    if ptr.is_null() {
+        Ok(None)
+    } else {
+        // SAFETY: forwarded from the caller.
+        unsafe { text(ptr, param) }.map(Some)
+    }
+}
+
+/// A required out-parameter.
+///
+/// # Safety
+/// `ptr` is NULL or valid for writes of a `T`, for `'a`.
+pub(crate) unsafe fn out<'a, T>(ptr: *mut T, param: &str) -> Result<&'a mut T, Failure> {
+    // SAFETY: the caller promises a valid pointer when it is not NULL.
+    unsafe { ptr.as_mut() }.ok_or_else(|| Failure::null(param))
+}
+
+/// A required string out-parameter, set to NULL at once so that it holds
+/// either the result or NULL whatever happens.
+///
+/// # Safety
+/// As [`out`].
+pub(crate) unsafe fn out_string<'a>(
+    ptr: *mut *mut c_char,
+    param: &str,
+) -> Result<&'a mut *mut c_char, Failure> {
+    // SAFETY: forwarded from the caller.
+    let slot = unsafe { out(ptr, param) }?;
+    *slot = std::ptr::null_mut();
+    Ok(slot)
+}
+
+/// An optional string out-parameter (NULL: the caller does not want it).
+///
+/// # Safety
+/// As [`out`].
+pub(crate) unsafe fn opt_out_string<'a>(ptr: *mut *mut c_char) -> Option<&'a mut *mut c_char> {
+    // SAFETY: the caller promises a valid pointer when it is not NULL.
+    let slot = unsafe { ptr.as_mut() }?;
+    *slot = std::ptr::null_mut();
+    Some(slot)
+}
+
+/// An order id in its hyphenated UUID form (`VALIDATION` on `order_id` otherwise).
+pub(crate) fn order_id(text: &str) -> Result<OrderId, Failure> {
+    Ok(text.parse::<OrderId>()?)
+}
+
+/// Parses `text` (the parameter `param`) as JSON of type `T`. Text that is
+/// not JSON is `INVALID_ARGUMENT`; JSON of the wrong shape is `VALIDATION`
+/// naming the path of the offending value (`lines[0].quantity`).
+pub(crate) fn from_json<T: DeserializeOwned>(text: &str, param: &str) -> Result<T, Failure> {
+    // The fast path; the path of a failure is found by parsing again.
+    if let Ok(value) = serde_json::from_str(text) {
+        return Ok(value);
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            Category::Data => {
+                let field = (path != ".").then_some(path);
+                Failure::json_shape(param, field, inner)
+            }
+            Category::Syntax | Category::Eof | Category::Io => {
+                Failure::invalid_argument(param, format_args!("not JSON: {inner}"))
+            }
+        }
+    })?;
+    de.end().map_err(|e| Failure::invalid_argument(param, format_args!("not JSON: {e}")))?;
+    Ok(value)
+}
+
+/// `value` as JSON in a new C string for the caller to free with `omskit_string_free`.
+pub(crate) fn to_json<T: Serialize + ?Sized>(value: &T) -> Result<*mut c_char, Failure> {
+    let mut bytes = Vec::with_capacity(2048);
+    serde_json::to_writer(&mut bytes, value).map_err(omskit::Error::storage)?;
+    bytes.push(0);
+    // JSON escapes control characters, so the only NUL is the terminator.
+    let text = CString::from_vec_with_nul(bytes).map_err(omskit::Error::storage)?;
+    Ok(text.into_raw())
+}
+
+/// Stores `value` as JSON in `slot`, when the caller asked for it.
+pub(crate) fn put_json<T: Serialize + ?Sized>(
+    slot: Option<&mut *mut c_char>,
+    value: &T,
+) -> Result<(), Failure> {
+    if let Some(slot) = slot {
+        *slot = to_json(value)?;
+    }
+    Ok(())
+}
