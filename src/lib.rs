@@ -135,3 +135,8 @@ impl Oms {
         &self.engine
     }
 }
+
+/// The README's Rust examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
