@@ -552,7 +552,7 @@ impl StoreTx for PgTx<'_> {
         all(rows, reservation_from_row)
     }
 
-    fn append_movement(&mut self, m: &StockMovement) -> Result<()> {
+    fn append_movement(&mut self, m: StockMovement) -> Result<()> {
         self.execute(
             "INSERT INTO stock_movements (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",

@@ -540,7 +540,7 @@ impl StoreTx for SqliteTx<'_> {
         collect(rows)
     }
 
-    fn append_movement(&mut self, m: &StockMovement) -> Result<()> {
+    fn append_movement(&mut self, m: StockMovement) -> Result<()> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO stock_movements (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference) \

@@ -195,7 +195,7 @@ impl<S: Store> Oms<S> {
     /// `Storage` on backend failure.
     pub fn available(&self, sku: &str) -> Result<i64> {
         self.read(|tx| {
-            let book = StockBook::new(tx.stock_for_update(&[sku])?, &tx.locations()?);
+            let book = StockBook::new(tx.stock_for_update(&[sku])?, tx.locations()?);
             Ok(book.available(sku))
         })
     }

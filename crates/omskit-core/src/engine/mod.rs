@@ -274,7 +274,12 @@ impl Work<'_> {
         };
         let mut record = EventRecord::new(stream, head.as_ref(), self.now, event)?;
         record.seq = self.tx.append_event(&record)?;
-        self.heads.insert(record.stream.clone(), Some(record.link()));
+        match self.heads.get_mut(&record.stream) {
+            Some(head) => *head = Some(record.link()),
+            None => {
+                self.heads.insert(record.stream.clone(), Some(record.link()));
+            }
+        }
         self.records.push(record);
         Ok(())
     }
@@ -338,6 +343,6 @@ impl Work<'_> {
             reason: reason.map(str::to_owned),
             reference: reference.to_owned(),
         };
-        self.tx.append_movement(&movement)
+        self.tx.append_movement(movement)
     }
 }

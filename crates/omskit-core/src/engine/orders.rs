@@ -87,7 +87,7 @@ impl<S: Store> Oms<S> {
         }
 
         let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-        let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
+        let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
         let mut allocations = Vec::new();
         let mut shortages = Vec::new();
         for line in &order.lines {
@@ -212,7 +212,7 @@ impl<S: Store> Oms<S> {
             let skus: BTreeSet<&str> =
                 before.iter().chain(&order.lines).map(|l| l.sku.as_str()).collect();
             let skus: Vec<&str> = skus.into_iter().collect();
-            let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
+            let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
             let mut held = OrderReservations::load(w, id)?;
 
             // Release first, so units freed by one line can serve another.
@@ -717,7 +717,7 @@ fn cancel_units(
 ) -> Result<()> {
     let skus: BTreeSet<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
     let skus: Vec<&str> = skus.into_iter().collect();
-    let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, &w.tx.locations()?);
+    let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
     let mut held = OrderReservations::load(w, order.id)?;
     let mut released = Vec::new();
     for &(line_id, units) in cancels {

@@ -243,7 +243,9 @@ impl EventRecord {
         recorded_at: DateTime<Utc>,
         event: &DomainEvent,
     ) -> Result<EventRecord> {
-        let payload = serde_json::to_string(event).map_err(Error::storage)?;
+        let mut payload = Vec::with_capacity(512);
+        serde_json::to_writer(&mut payload, event).map_err(Error::storage)?;
+        let payload = String::from_utf8(payload).map_err(Error::storage)?;
         let (version, prev_hash) = match head {
             Some(link) => (link.version + 1, link.hash),
             None => (1, Hash32::ZERO),

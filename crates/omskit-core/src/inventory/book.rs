@@ -1,8 +1,6 @@
 //! [`StockBook`]: the stock rows one transaction works on, and the
 //! allocation rules that move units between available and reserved.
 
-use std::collections::HashMap;
-
 use super::{Allocation, Location, StockLevel};
 use crate::error::Shortage;
 
@@ -12,17 +10,19 @@ use crate::error::Shortage;
 pub struct StockBook {
     levels: Vec<StockLevel>,
     dirty: Vec<bool>,
-    /// Location code → (priority, active).
-    locations: HashMap<String, (i32, bool)>,
+    /// Every location (a handful: searched in place).
+    locations: Vec<Location>,
 }
 
 impl StockBook {
     /// A book over `levels` (all levels of the SKUs involved) and the locations.
-    pub fn new(levels: Vec<StockLevel>, locations: &[Location]) -> StockBook {
+    pub fn new(levels: Vec<StockLevel>, locations: Vec<Location>) -> StockBook {
         let dirty = vec![false; levels.len()];
-        let locations =
-            locations.iter().map(|l| (l.code.clone(), (l.priority, l.active))).collect();
         StockBook { levels, dirty, locations }
+    }
+
+    fn location(&self, code: &str) -> Option<&Location> {
+        self.locations.iter().find(|l| l.code == code)
     }
 
     /// Units available to new reservations for `sku` over all active locations.
@@ -37,8 +37,10 @@ impl StockBook {
             .iter()
             .enumerate()
             .filter(|(_, l)| l.sku == sku)
-            .filter_map(|(i, l)| match self.locations.get(&l.location) {
-                Some(&(priority, true)) => Some((priority, l.location.as_str(), i)),
+            .filter_map(|(i, l)| match self.location(&l.location) {
+                Some(location) if location.active => {
+                    Some((location.priority, l.location.as_str(), i))
+                }
                 _ => None,
             })
             .collect();
@@ -98,7 +100,7 @@ impl StockBook {
 
     /// The priority of a location (unknown locations sort last).
     pub fn priority(&self, location: &str) -> i32 {
-        self.locations.get(location).map_or(i32::MAX, |&(p, _)| p)
+        self.location(location).map_or(i32::MAX, |l| l.priority)
     }
 
     /// The level of (sku, location), if loaded.
@@ -133,7 +135,7 @@ mod tests {
         let locations = [loc("A", 2, true), loc("B", 1, true), loc("C", 3, false)];
         let mut book = StockBook::new(
             vec![level("S", "A", 10, 0), level("S", "B", 3, 1), level("S", "C", 100, 0)],
-            &locations,
+            locations.to_vec(),
         );
         assert_eq!(book.available("S"), 12);
         let got = book.reserve(1, "S", 5).expect("enough");
@@ -150,7 +152,7 @@ mod tests {
     fn equal_priorities_go_by_code() {
         let locations = [loc("Z", 1, true), loc("M", 1, true)];
         let mut book =
-            StockBook::new(vec![level("S", "Z", 5, 0), level("S", "M", 5, 0)], &locations);
+            StockBook::new(vec![level("S", "Z", 5, 0), level("S", "M", 5, 0)], locations.to_vec());
         let got = book.reserve(1, "S", 1).expect("enough");
         assert_eq!(got[0].location, "M");
         book.release("S", "M", 1);

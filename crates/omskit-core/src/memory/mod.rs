@@ -45,7 +45,6 @@ enum Undo {
     /// A level that was created: remove it.
     StockCreated(String, String),
     Reservation(ReservationId, Option<Reservation>),
-    Head(String, Option<ChainLink>),
 }
 
 /// An in-memory store. Cheap to create; everything is lost when dropped.
@@ -106,7 +105,15 @@ impl MemoryTx<'_> {
     fn roll_back_to(&mut self, undo: usize, movements: usize, events: usize) {
         let t = &mut *self.tables;
         t.movements.truncate(movements);
-        t.events.truncate(events);
+        // Each dropped event's stream goes back to the event before it.
+        while t.events.len() > events {
+            let Some(dropped) = t.events.pop() else { break };
+            if dropped.version <= 1 {
+                t.heads.remove(&dropped.stream);
+            } else if let Some(head) = t.heads.get_mut(&dropped.stream) {
+                *head = ChainLink { version: dropped.version - 1, hash: dropped.prev_hash };
+            }
+        }
         while self.undo.len() > undo {
             let Some(undo) = self.undo.pop() else { break };
             match undo {
@@ -143,7 +150,6 @@ impl MemoryTx<'_> {
                     }
                     restore(&mut t.reservations, id, old);
                 }
-                Undo::Head(stream, old) => restore(&mut t.heads, stream, old),
             }
         }
     }
@@ -329,8 +335,8 @@ impl StoreTx for MemoryTx<'_> {
         Ok(out)
     }
 
-    fn append_movement(&mut self, movement: &StockMovement) -> Result<()> {
-        self.tables.movements.push(movement.clone());
+    fn append_movement(&mut self, movement: StockMovement) -> Result<()> {
+        self.tables.movements.push(movement);
         Ok(())
     }
 
@@ -357,9 +363,14 @@ impl StoreTx for MemoryTx<'_> {
         let seq = t.events.len() as u64 + 1;
         let mut stored = event.clone();
         stored.seq = seq;
-        let old = t.heads.insert(event.stream.clone(), stored.link());
+        // Rollback restores heads from the events it drops: no undo entry.
+        match t.heads.get_mut(&event.stream) {
+            Some(head) => *head = stored.link(),
+            None => {
+                t.heads.insert(event.stream.clone(), stored.link());
+            }
+        }
         t.events.push(stored);
-        self.undo.push(Undo::Head(event.stream.clone(), old));
         Ok(seq)
     }
 

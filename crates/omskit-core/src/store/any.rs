@@ -108,7 +108,7 @@ impl StoreTx for Box<dyn DynTx + '_> {
     fn active_reservations(&mut self) -> Result<Vec<Reservation>> {
         (**self).active_reservations()
     }
-    fn append_movement(&mut self, movement: &StockMovement) -> Result<()> {
+    fn append_movement(&mut self, movement: StockMovement) -> Result<()> {
         (**self).append_movement(movement)
     }
     fn movements(&mut self, sku: &str, location: Option<&str>) -> Result<Vec<StockMovement>> {

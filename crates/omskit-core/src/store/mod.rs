@@ -162,7 +162,7 @@ pub trait StoreTx {
     ///
     /// # Errors
     /// `Storage` on backend failure.
-    fn append_movement(&mut self, movement: &StockMovement) -> Result<()>;
+    fn append_movement(&mut self, movement: StockMovement) -> Result<()>;
 
     /// The movements of a SKU (at one location, or all), oldest first.
     ///
