@@ -277,6 +277,32 @@ pub unsafe extern "C" fn omskit_edit_order(
     })
 }
 
+/// The body of a transition that takes an order id and a reason and returns
+/// the order as JSON (`omskit_hold_order`, `omskit_cancel_order`).
+///
+/// # Safety
+/// As for those functions.
+unsafe fn transition_with_reason(
+    oms: *const Oms,
+    order_id: *const c_char,
+    reason: *const c_char,
+    out_order_json: *mut *mut c_char,
+    act: impl FnOnce(&omskit::Oms, omskit::OrderId, &str) -> omskit::Result<Order>,
+) -> Status {
+    guard(|| {
+        // SAFETY: the caller's promises.
+        let (slot, h, id, reason) = unsafe {
+            (
+                opt_out_string(out_order_json),
+                handle(oms)?,
+                text(order_id, "order_id")?,
+                text(reason, "reason")?,
+            )
+        };
+        put_json(slot, &act(&h.oms, self::order_id(id)?, reason)?)
+    })
+}
+
 /// Puts an order on hold by hand (status `on_hold`; it stays reserved).
 ///
 /// Errors: `VALIDATION` (empty `reason`, `order_id`); `NOT_FOUND`;
@@ -293,18 +319,12 @@ pub unsafe extern "C" fn omskit_hold_order(
     reason: *const c_char,
     out_order_json: *mut *mut c_char,
 ) -> Status {
-    guard(|| {
-        // SAFETY: the caller's promises.
-        let (slot, h, id, reason) = unsafe {
-            (
-                opt_out_string(out_order_json),
-                handle(oms)?,
-                text(order_id, "order_id")?,
-                text(reason, "reason")?,
-            )
-        };
-        put_json(slot, &h.oms.hold_order(self::order_id(id)?, reason)?)
-    })
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        transition_with_reason(oms, order_id, reason, out_order_json, |oms, id, reason| {
+            oms.hold_order(id, reason)
+        })
+    }
 }
 
 /// Releases every active hold of an order (back to `placed`).
@@ -347,18 +367,12 @@ pub unsafe extern "C" fn omskit_cancel_order(
     reason: *const c_char,
     out_order_json: *mut *mut c_char,
 ) -> Status {
-    guard(|| {
-        // SAFETY: the caller's promises.
-        let (slot, h, id, reason) = unsafe {
-            (
-                opt_out_string(out_order_json),
-                handle(oms)?,
-                text(order_id, "order_id")?,
-                text(reason, "reason")?,
-            )
-        };
-        put_json(slot, &h.oms.cancel_order(self::order_id(id)?, reason)?)
-    })
+    // SAFETY: the caller's promises, passed on.
+    unsafe {
+        transition_with_reason(oms, order_id, reason, out_order_json, |oms, id, reason| {
+            oms.cancel_order(id, reason)
+        })
+    }
 }
 
 /// Cancels units of some lines and releases their reservations, least

@@ -88,9 +88,10 @@ impl<'a> PgTx<'a> {
         self.mode == TxMode::Write
     }
 
-    fn read_order(&mut self, id: OrderId) -> Result<Option<Order>> {
+    /// The order with its lines; `lock` takes its row lock until commit.
+    fn read_order(&mut self, id: OrderId, lock: bool) -> Result<Option<Order>> {
         let key = id.to_string();
-        let rows = if self.write_mode() {
+        let rows = if lock {
             self.query(ORDER_FOR_UPDATE, &[&key])?
         } else {
             self.query(ORDER_SELECT, &[&key])?
@@ -365,7 +366,8 @@ fn all<T>(rows: Vec<Row>, decode: fn(&Row) -> Result<T>) -> Result<Vec<T>> {
 
 impl StoreTx for PgTx<'_> {
     fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
-        self.read_order(id)
+        let lock = self.write_mode();
+        self.read_order(id, lock)
     }
 
     fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>> {
@@ -414,11 +416,8 @@ impl StoreTx for PgTx<'_> {
         let mut orders = Vec::with_capacity(rows.len());
         for row in rows {
             let id: OrderId = parse(&row.try_get::<_, String>(0).map_err(db)?, "order id")?;
-            // Reading in a write transaction would lock; listing never needs to.
-            let mode = std::mem::replace(&mut self.mode, TxMode::Read);
-            let order = self.read_order(id);
-            self.mode = mode;
-            orders.extend(order?);
+            // Listing never locks, even in a write transaction.
+            orders.extend(self.read_order(id, false)?);
         }
         Ok(orders)
     }
