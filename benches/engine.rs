@@ -17,14 +17,11 @@
 //! | `place_orders/1000` | places 1000 orders in one transaction (throughput per order) |
 
 use std::hint::black_box;
-use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_main, Criterion, Throughput};
-use omskit::{
-    Address, Channel, Currency, Engine, LineDraft, MemoryStore, OrderDraft, OrderId, PaymentKind,
-};
-use rust_decimal::Decimal;
+use omskit::{Engine, MemoryStore, OrderDraft, OrderId, PaymentKind};
+use omskit_testkit::fixtures;
 
 /// Locations and their priorities (lower is reserved from first).
 const LOCATIONS: [(&str, i32); 3] = [("WH-1", 1), ("WH-2", 2), ("WH-3", 3)];
@@ -38,10 +35,6 @@ const SPLIT_SKU: &str = "SKU-SPLIT";
 
 /// Units received per (SKU, location): 1,000,000,000 per SKU in all.
 const UNITS_PER_LOCATION: i64 = 333_333_334;
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).expect("a decimal literal")
-}
 
 /// An engine over a [`MemoryStore`] (the generic engine, without the
 /// facade's run-time store choice) with 3 locations and every SKU stocked
@@ -63,37 +56,14 @@ fn engine() -> Engine<MemoryStore> {
     oms
 }
 
-/// A web order in USD with one taxed line per `(sku, quantity, unit price)`,
-/// no external id and no idempotency key, so placing it again never conflicts.
-fn draft(lines: &[(&str, i64, &str)]) -> OrderDraft {
-    let address = Address {
-        name: "Ada Lovelace".into(),
-        line1: "12 Analytical Row".into(),
-        line2: None,
-        city: "Springfield".into(),
-        region: Some("IL".into()),
-        postal_code: Some("62701".into()),
-        country: "US".into(),
-    };
-    lines.iter().fold(
-        OrderDraft::new(Channel::Web, Currency::USD)
-            .customer("c-42", "Ada Lovelace", "ada@example.com")
-            .ship_to(address)
-            .shipping(dec("4.95")),
-        |draft, (sku, quantity, price)| {
-            draft.line(LineDraft::new(*sku, *quantity, dec(price)).tax_rate(dec("0.0825")))
-        },
-    )
-}
-
 /// Three lines of different SKUs, one unit each.
 fn three_line_order() -> OrderDraft {
-    draft(&[("SKU-A", 1, "19.99"), ("SKU-B", 1, "5.49"), ("SKU-C", 1, "120.00")])
+    fixtures::three_line_bench_order()
 }
 
 /// Three lines, the last one of 2 units of [`SPLIT_SKU`].
 fn split_order() -> OrderDraft {
-    draft(&[("SKU-A", 1, "19.99"), ("SKU-B", 1, "5.49"), (SPLIT_SKU, 2, "120.00")])
+    fixtures::bench_order(&[("SKU-A", 1, "19.99"), ("SKU-B", 1, "5.49"), (SPLIT_SKU, 2, "120.00")])
 }
 
 /// Places `n` orders (untimed setup for the transition benchmarks).

@@ -42,16 +42,15 @@
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::{Barrier, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{criterion_main, BenchmarkGroup, BenchmarkId, Criterion, SamplingMode, Throughput};
-use omskit::{Address, Channel, Currency, LineDraft, Oms, OrderDraft};
+use omskit::Oms;
 use omskit_postgres::{PgOptions, PgStore};
 use omskit_sqlite::{SqliteOptions, Synchronous, SCHEMA_VERSION};
-use rust_decimal::Decimal;
+use omskit_testkit::fixtures;
 
 /// Locations and their priorities (lower is reserved from first).
 const LOCATIONS: [(&str, i32); 3] = [("WH-1", 1), ("WH-2", 2), ("WH-3", 3)];
@@ -73,33 +72,6 @@ const SMALL_ORDERS: usize = 1000;
 
 // ---------------------------------------------------------------- fixtures
 
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).expect("a decimal literal")
-}
-
-/// A web order in USD with three taxed lines of one unit each, no external
-/// id and no idempotency key, so placing it again never conflicts.
-fn three_line_order() -> OrderDraft {
-    let address = Address {
-        name: "Ada Lovelace".into(),
-        line1: "12 Analytical Row".into(),
-        line2: None,
-        city: "Springfield".into(),
-        region: Some("IL".into()),
-        postal_code: Some("62701".into()),
-        country: "US".into(),
-    };
-    [("SKU-A", "19.99"), ("SKU-B", "5.49"), ("SKU-C", "120.00")].iter().fold(
-        OrderDraft::new(Channel::Web, Currency::USD)
-            .customer("c-42", "Ada Lovelace", "ada@example.com")
-            .ship_to(address)
-            .shipping(dec("4.95")),
-        |draft, (sku, price)| {
-            draft.line(LineDraft::new(*sku, 1, dec(price)).tax_rate(dec("0.0825")))
-        },
-    )
-}
-
 /// Adds the 3 locations and stocks every SKU at each of them.
 fn stock(oms: &Oms) {
     for (code, priority) in LOCATIONS {
@@ -114,7 +86,7 @@ fn stock(oms: &Oms) {
 
 /// Places `count` orders (a multiple of [`BATCH`]) in batches of [`BATCH`].
 fn fill(oms: &Oms, count: usize, progress: bool) {
-    let drafts = vec![three_line_order(); BATCH];
+    let drafts = vec![fixtures::three_line_bench_order(); BATCH];
     let start = Instant::now();
     for batch in 1..=count / BATCH {
         let results = oms.place_orders(&drafts).expect("place orders");
@@ -345,7 +317,7 @@ fn single_order_group<E, B>(
     E: Sync,
     B: Sync,
 {
-    let draft = three_line_order();
+    let draft = fixtures::three_line_bench_order();
     let place = |oms: &Oms| {
         black_box(oms.place_order(black_box(&draft)).expect("placed"));
     };
@@ -409,7 +381,7 @@ fn place_orders(c: &mut Criterion, pg: Option<&str>) {
     // An iteration takes tens of milliseconds to a second: the same number
     // of iterations per sample, and 10 samples.
     group.sampling_mode(SamplingMode::Flat).sample_size(10);
-    let drafts = vec![three_line_order(); BATCH];
+    let drafts = vec![fixtures::three_line_bench_order(); BATCH];
     let place_all = |oms: &Oms| {
         let results = black_box(oms.place_orders(black_box(&drafts)).expect("placed"));
         assert!(results.iter().all(Result::is_ok), "an order failed");
@@ -481,7 +453,7 @@ fn ensure_filled(path: &Path) {
 fn scaling(c: &mut Criterion) {
     let mut group = c.benchmark_group("scaling");
     group.throughput(Throughput::Elements(1));
-    let draft = three_line_order();
+    let draft = fixtures::three_line_bench_order();
     let place = |engine: &SqliteEngine| {
         black_box(engine.oms.place_order(black_box(&draft)).expect("placed"));
     };

@@ -7,37 +7,10 @@
 //! with STORE `memory` or `sqlite`; prints
 //! `RESULT rust <store> <median orders/s> <median us/order>`.
 
-use std::str::FromStr;
 use std::time::Instant;
 
 use omskit::sqlite::{SqliteOptions, Synchronous};
-use omskit::{Address, Channel, Currency, Decimal, LineDraft, Oms, OrderDraft};
-
-fn dec(text: &str) -> Decimal {
-    Decimal::from_str(text).expect("a decimal literal")
-}
-
-/// The draft of `benches/engine.rs` and `bench_place.c`.
-fn draft() -> OrderDraft {
-    let address = Address {
-        name: "Ada Lovelace".into(),
-        line1: "12 Analytical Row".into(),
-        line2: None,
-        city: "Springfield".into(),
-        region: Some("IL".into()),
-        postal_code: Some("62701".into()),
-        country: "US".into(),
-    };
-    [("SKU-A", "19.99"), ("SKU-B", "5.49"), ("SKU-C", "120.00")].iter().fold(
-        OrderDraft::new(Channel::Web, Currency::USD)
-            .customer("c-42", "Ada Lovelace", "ada@example.com")
-            .ship_to(address)
-            .shipping(dec("4.95")),
-        |draft, (sku, price)| {
-            draft.line(LineDraft::new(*sku, 1, dec(price)).tax_rate(dec("0.0825")))
-        },
-    )
-}
+use omskit::Oms;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -49,7 +22,7 @@ fn main() {
     let orders: u32 = args[2].parse().expect("ORDERS");
     let rounds: u32 = args[3].parse().expect("ROUNDS");
     let dir = args.get(4).map_or("/tmp", String::as_str);
-    let draft = draft();
+    let draft = omskit_testkit::fixtures::three_line_bench_order();
 
     let mut rates = Vec::new();
     for round in 0..rounds {

@@ -112,3 +112,23 @@ pub fn pg_test_url() -> Option<String> {
         }
     }
 }
+
+/// The order every benchmark places: a web order in USD shipped to
+/// [`address`], one taxed line per `(sku, quantity, unit price)`, with no
+/// external id and no idempotency key, so placing it again never conflicts.
+pub fn bench_order(lines: &[(&str, i64, &str)]) -> OrderDraft {
+    lines.iter().fold(
+        OrderDraft::new(Channel::Web, Currency::USD)
+            .customer("c-42", "Ada Lovelace", "ada@example.com")
+            .ship_to(address())
+            .shipping(dec("4.95")),
+        |draft, (sku, quantity, price)| {
+            draft.line(LineDraft::new(*sku, *quantity, dec(price)).tax_rate(dec("0.0825")))
+        },
+    )
+}
+
+/// The three-line order of the benchmarks: SKU-A, SKU-B and SKU-C, one unit each.
+pub fn three_line_bench_order() -> OrderDraft {
+    bench_order(&[("SKU-A", 1, "19.99"), ("SKU-B", 1, "5.49"), ("SKU-C", 1, "120.00")])
+}
