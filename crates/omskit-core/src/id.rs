@@ -151,6 +151,8 @@ define_id!(ReservationId, "reservation");
 define_id!(MovementId, "movement");
 define_id!(PaymentId, "payment");
 define_id!(HoldId, "hold");
+define_id!(FulfillmentId, "fulfillment");
+define_id!(PickListId, "pick_list");
 
 /// Length of the hyphenated form: 32 hex digits and 4 hyphens.
 const HYPHENATED_LEN: usize = 36;

@@ -6,10 +6,16 @@
 //! hand the committed events to subscribers. An error at any step drops the
 //! transaction, so nothing is half-written.
 
+mod fulfillment;
 mod inventory;
-
-pub use inventory::MAX_STOCK_QUANTITY;
+mod notifications;
 mod orders;
+mod shipping;
+
+pub use fulfillment::MAX_PICK_LIST_SIZE;
+pub use inventory::MAX_STOCK_QUANTITY;
+pub use notifications::NotificationPage;
+pub use shipping::{TrackingOutcome, DELIVERY_CONFIRMATION_EVENT_ID};
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -24,6 +30,7 @@ use crate::id::{IdGenerator, MovementId, SystemIds};
 use crate::inventory::{MovementKind, StockMovement};
 use crate::memory::MemoryStore;
 use crate::order::HoldRules;
+use crate::shipping::CarrierRegistry;
 use crate::store::{Store, StoreTx, TxMode};
 
 /// How many times a use case is run when the backend reports a transient
@@ -66,6 +73,7 @@ pub struct Oms<S: Store> {
     ids: Arc<dyn IdGenerator>,
     hold_rules: RwLock<HoldRules>,
     subscribers: RwLock<Subscribers>,
+    carriers: RwLock<CarrierRegistry>,
 }
 
 impl<S: Store> std::fmt::Debug for Oms<S> {
@@ -90,6 +98,7 @@ impl<S: Store> Oms<S> {
             ids: Arc::new(SystemIds::new()),
             hold_rules: RwLock::new(HoldRules::default()),
             subscribers: RwLock::new(Subscribers::default()),
+            carriers: RwLock::new(CarrierRegistry::default()),
         }
     }
 

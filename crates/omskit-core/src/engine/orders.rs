@@ -7,9 +7,11 @@ use chrono::{DateTime, Utc};
 
 use rust_decimal::Decimal;
 
+use super::fulfillment::cancel_open_fulfillments;
 use super::{Oms, Work};
 use crate::error::{Error, Result};
 use crate::events::{stream, DomainEvent, PlacedLine};
+use crate::fulfillment::{shipped_units, FulfillmentOrder};
 use crate::id::OrderId;
 use crate::inventory::{Allocation, MovementKind, Reservation, ReservationStatus, StockBook};
 use crate::money::Currency;
@@ -340,8 +342,10 @@ impl<S: Store> Oms<S> {
         self.write(|w| {
             let mut order = load_order(w, id)?;
             order.status.after(OrderAction::Cancel)?;
+            let mut fulfillments = w.tx.fulfillments_for_order(id)?;
+            cancel_open_fulfillments(w, &mut fulfillments, |_| true, reason)?;
             let cancels: Vec<(u32, u32)> = order.lines.iter().map(|l| (l.id, l.quantity)).collect();
-            cancel_units(w, &mut order, &cancels, reason)?;
+            cancel_units(w, &mut order, &fulfillments, &cancels, reason)?;
             order.drop_charges_of_cancelled()?;
             order.cancel_reason = Some(reason.to_owned());
             touch(&mut order, w);
@@ -377,6 +381,7 @@ impl<S: Store> Oms<S> {
         self.write(|w| {
             let mut order = load_order(w, id)?;
             order.status.after(OrderAction::CancelLines)?;
+            let mut fulfillments = w.tx.fulfillments_for_order(id)?;
             let mut cancels = Vec::with_capacity(lines.len());
             for (i, cancel) in lines.iter().enumerate() {
                 let field = format!("lines[{i}]");
@@ -384,25 +389,34 @@ impl<S: Store> Oms<S> {
                 if cancels.iter().any(|(id, _)| *id == cancel.line_id) {
                     return Err(Error::validation(format!("{field}.line_id"), "line listed twice"));
                 }
+                // Shipped units come back only through a return.
+                let left = line.quantity - shipped_units(&fulfillments, line.id);
                 let units = match cancel.quantity {
-                    None => line.quantity,
-                    Some(q) if q >= 1 && q <= i64::from(line.quantity) => q as u32,
+                    None => left,
+                    Some(q) if q >= 1 && q <= i64::from(left) => q as u32,
                     Some(q) => {
                         return Err(Error::validation(
                             format!("{field}.quantity"),
-                            format!("must be 1 to {} (the units left), got {q}", line.quantity),
+                            format!("must be 1 to {left} (the units not shipped), got {q}"),
                         ))
                     }
                 };
                 if units == 0 {
                     return Err(Error::validation(
                         format!("{field}.line_id"),
-                        "line has no units left to cancel",
+                        "line has no unshipped units left to cancel",
                     ));
                 }
                 cancels.push((cancel.line_id, units));
             }
-            cancel_units(w, &mut order, &cancels, reason)?;
+            let cancelled_lines: Vec<u32> = cancels.iter().map(|(id, _)| *id).collect();
+            cancel_open_fulfillments(
+                w,
+                &mut fulfillments,
+                |f| cancelled_lines.iter().any(|l| f.units_of(*l) > 0),
+                reason,
+            )?;
+            cancel_units(w, &mut order, &fulfillments, &cancels, reason)?;
             let all_gone = order.open_units() == 0;
             if all_gone {
                 order.status.after(OrderAction::Cancel)?;
@@ -410,6 +424,7 @@ impl<S: Store> Oms<S> {
                 order.cancel_reason = Some(reason.to_owned());
             }
             touch(&mut order, w);
+            let rolled_from = order.roll_up(&fulfillments);
             w.tx.update_order(&order)?;
             let s = stream::order(id);
             w.emit(
@@ -425,6 +440,11 @@ impl<S: Store> Oms<S> {
                 w.emit(
                     s,
                     &DomainEvent::OrderCancelled { order_id: id, reason: reason.to_owned() },
+                )?;
+            } else if let Some(from) = rolled_from {
+                w.emit(
+                    s,
+                    &DomainEvent::OrderStatusChanged { order_id: id, from, to: order.status },
                 )?;
             }
             Ok(order)
@@ -507,11 +527,11 @@ impl<S: Store> Oms<S> {
     }
 }
 
-fn load_order(w: &mut Work<'_>, id: OrderId) -> Result<Order> {
+pub(super) fn load_order(w: &mut Work<'_>, id: OrderId) -> Result<Order> {
     w.tx.order(id)?.ok_or_else(|| Error::not_found("order", id))
 }
 
-fn touch(order: &mut Order, w: &Work<'_>) {
+pub(super) fn touch(order: &mut Order, w: &Work<'_>) {
     order.updated_at = w.now;
     order.version += 1;
 }
@@ -569,14 +589,14 @@ fn apply_edit(order: &mut Order, edit: &OrderEdit) -> Result<()> {
 }
 
 /// An order's reservations as loaded in one transaction, and which of them changed.
-struct OrderReservations {
+pub(super) struct OrderReservations {
     order_id: OrderId,
-    list: Vec<Reservation>,
+    pub(super) list: Vec<Reservation>,
     dirty: Vec<bool>,
 }
 
 impl OrderReservations {
-    fn load(w: &mut Work<'_>, order_id: OrderId) -> Result<OrderReservations> {
+    pub(super) fn load(w: &mut Work<'_>, order_id: OrderId) -> Result<OrderReservations> {
         let list = w.tx.reservations_for_order(order_id)?;
         let dirty = vec![false; list.len()];
         Ok(OrderReservations { order_id, list, dirty })
@@ -588,7 +608,7 @@ impl OrderReservations {
 
     /// Releases `units` of a line, least preferred location first (so the
     /// order keeps as few shipments as possible).
-    fn release_line(
+    pub(super) fn release_line(
         &mut self,
         book: &mut StockBook,
         line_id: u32,
@@ -628,9 +648,19 @@ impl OrderReservations {
         released
     }
 
+    /// Marks the reservations of a line at a location as changed, after the
+    /// caller edited them in `list`.
+    pub(super) fn mark_line_dirty(&mut self, line_id: u32, location: &str) {
+        for (r, dirty) in self.list.iter().zip(self.dirty.iter_mut()) {
+            if r.line_id == line_id && r.location == location {
+                *dirty = true;
+            }
+        }
+    }
+
     /// Records allocations the book made: grows the line's active
     /// reservation at that location, or creates one.
-    fn add(&mut self, w: &Work<'_>, allocations: &[Allocation]) {
+    pub(super) fn add(&mut self, w: &Work<'_>, allocations: &[Allocation]) {
         for a in allocations {
             let existing = self.list.iter().position(|r| {
                 r.line_id == a.line_id
@@ -665,7 +695,7 @@ impl OrderReservations {
 
     /// Writes the changed reservations and stock levels, and a ledger entry
     /// per released and reserved allocation.
-    fn save(
+    pub(super) fn save(
         &self,
         w: &mut Work<'_>,
         book: &StockBook,
@@ -712,6 +742,7 @@ impl OrderReservations {
 fn cancel_units(
     w: &mut Work<'_>,
     order: &mut Order,
+    fulfillments: &[FulfillmentOrder],
     cancels: &[(u32, u32)],
     reason: &str,
 ) -> Result<()> {
@@ -721,7 +752,18 @@ fn cancel_units(
     let mut held = OrderReservations::load(w, order.id)?;
     let mut released = Vec::new();
     for &(line_id, units) in cancels {
-        released.extend(held.release_line(&mut book, line_id, i64::from(units), w.now));
+        // Units a short pick left unreserved are cancelled first: nothing to release.
+        let reserved: i64 = held
+            .list
+            .iter()
+            .filter(|r| r.line_id == line_id && r.status == ReservationStatus::Active)
+            .map(|r| r.quantity)
+            .sum();
+        let line = order.line(line_id)?;
+        let shipped = i64::from(shipped_units(fulfillments, line_id));
+        let unreserved = (i64::from(line.quantity) - shipped - reserved).max(0);
+        let to_release = (i64::from(units) - unreserved).max(0);
+        released.extend(held.release_line(&mut book, line_id, to_release, w.now));
         let index = order.line_index(line_id)?;
         let line = &mut order.lines[index];
         line.quantity -= units;

@@ -21,9 +21,13 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::id::OrderId;
+use crate::fulfillment::{
+    FulfillmentAction, FulfillmentLine, FulfillmentStatus, Package, PickedLine,
+};
+use crate::id::{FulfillmentId, OrderId};
 use crate::inventory::Allocation;
-use crate::order::{OrderEdit, PaymentKind};
+use crate::order::{OrderEdit, OrderStatus, PaymentKind};
+use crate::shipping::DeliveryProof;
 
 /// Something that happened, as recorded in the event log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -153,6 +157,151 @@ pub enum DomainEvent {
         /// The payment provider's reference.
         reference: String,
     },
+    /// An order's status rolled up from its fulfilment orders changed.
+    OrderStatusChanged {
+        /// The order.
+        order_id: OrderId,
+        /// The state before.
+        from: OrderStatus,
+        /// The state now.
+        to: OrderStatus,
+    },
+    /// A fulfilment order was created from an order's reservations.
+    FulfillmentCreated {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// The location that ships it.
+        location: String,
+        /// What it ships.
+        lines: Vec<FulfillmentLine>,
+    },
+    /// A fulfilment order moved to another state (picking, packed, on hold,
+    /// released, in transit...); the dedicated events below cover the
+    /// moments that carry more data.
+    FulfillmentStatusChanged {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// The action.
+        action: FulfillmentAction,
+        /// The state before.
+        from: FulfillmentStatus,
+        /// The state now.
+        to: FulfillmentStatus,
+        /// A reason (holds), the pick list (picking), or the carrier's
+        /// tracking event id (tracking).
+        detail: Option<String>,
+    },
+    /// A pick was confirmed; short units were written off at the location.
+    PickConfirmed {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Units picked per line.
+        picked: Vec<PickedLine>,
+        /// Units missing per line (short picks).
+        short: Vec<PickedLine>,
+    },
+    /// Units that could not be re-allocated after a short pick: reserved
+    /// nowhere, they wait for stock or a cancellation.
+    UnitsUnfulfilled {
+        /// The order.
+        order_id: OrderId,
+        /// The order line.
+        line_id: u32,
+        /// SKU.
+        sku: String,
+        /// Units left without a reservation.
+        quantity: u32,
+    },
+    /// Picked units were put into packages.
+    FulfillmentPacked {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// The packages.
+        packages: Vec<Package>,
+    },
+    /// A fulfilment order was handed to a carrier; its stock left the location.
+    FulfillmentShipped {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Carrier name.
+        carrier: String,
+        /// Service level.
+        service: String,
+        /// Tracking number.
+        tracking_number: String,
+        /// What the label cost.
+        cost: Decimal,
+        /// When delivery is promised.
+        promised_delivery: DateTime<Utc>,
+    },
+    /// A fulfilment order was delivered.
+    FulfillmentDelivered {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Tracking number.
+        tracking_number: String,
+        /// When, by the carrier's clock.
+        delivered_at: DateTime<Utc>,
+        /// Proof of delivery.
+        proof: Option<DeliveryProof>,
+    },
+    /// A carrier exception or a sensor reading out of range.
+    ShipmentException {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Tracking number.
+        tracking_number: String,
+        /// What went wrong.
+        reason: String,
+        /// When.
+        occurred_at: DateTime<Utc>,
+    },
+    /// A shipment is not delivered by its promised date.
+    ShipmentDelayed {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Tracking number.
+        tracking_number: String,
+        /// The promise it missed.
+        promised_delivery: DateTime<Utc>,
+    },
+    /// A fulfilment order was cancelled before shipment; its units went
+    /// back to the order, still reserved unless re-allocated.
+    FulfillmentCancelled {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Why.
+        reason: String,
+    },
+    /// Units shipped: on hand and reserved both went down.
+    StockShipped {
+        /// SKU.
+        sku: String,
+        /// Location code.
+        location: String,
+        /// Units.
+        quantity: i64,
+        /// The tracking number.
+        reference: String,
+    },
 }
 
 /// A line as it was placed, inside [`DomainEvent::OrderPlaced`].
@@ -185,6 +334,18 @@ impl DomainEvent {
             DomainEvent::OrderLinesCancelled { .. } => "OrderLinesCancelled",
             DomainEvent::OrderCancelled { .. } => "OrderCancelled",
             DomainEvent::PaymentRecorded { .. } => "PaymentRecorded",
+            DomainEvent::OrderStatusChanged { .. } => "OrderStatusChanged",
+            DomainEvent::FulfillmentCreated { .. } => "FulfillmentCreated",
+            DomainEvent::FulfillmentStatusChanged { .. } => "FulfillmentStatusChanged",
+            DomainEvent::PickConfirmed { .. } => "PickConfirmed",
+            DomainEvent::UnitsUnfulfilled { .. } => "UnitsUnfulfilled",
+            DomainEvent::FulfillmentPacked { .. } => "FulfillmentPacked",
+            DomainEvent::FulfillmentShipped { .. } => "FulfillmentShipped",
+            DomainEvent::FulfillmentDelivered { .. } => "FulfillmentDelivered",
+            DomainEvent::ShipmentException { .. } => "ShipmentException",
+            DomainEvent::ShipmentDelayed { .. } => "ShipmentDelayed",
+            DomainEvent::FulfillmentCancelled { .. } => "FulfillmentCancelled",
+            DomainEvent::StockShipped { .. } => "StockShipped",
         }
     }
 }
@@ -206,6 +367,11 @@ pub mod stream {
     /// The stream of one location.
     pub fn location(code: &str) -> String {
         format!("location:{code}")
+    }
+
+    /// The stream of one fulfilment order.
+    pub fn fulfillment(id: crate::id::FulfillmentId) -> String {
+        format!("fulfillment:{id}")
     }
 }
 

@@ -98,6 +98,56 @@ impl StockBook {
         }
     }
 
+    /// Reserves as many of `quantity` units of `sku` as are available at
+    /// active locations other than `excluding`, most preferred first.
+    pub fn reserve_up_to(
+        &mut self,
+        line_id: u32,
+        sku: &str,
+        quantity: i64,
+        excluding: &str,
+    ) -> Vec<Allocation> {
+        let mut remaining = quantity;
+        let mut allocations = Vec::new();
+        for i in self.candidates(sku) {
+            if remaining == 0 {
+                break;
+            }
+            if self.levels[i].location == excluding {
+                continue;
+            }
+            let take = self.levels[i].available().min(remaining);
+            if take > 0 {
+                self.levels[i].reserved += take;
+                self.dirty[i] = true;
+                remaining -= take;
+                allocations.push(Allocation {
+                    line_id,
+                    sku: sku.to_owned(),
+                    location: self.levels[i].location.clone(),
+                    quantity: take,
+                });
+            }
+        }
+        allocations
+    }
+
+    /// Takes `quantity` reserved units of `sku` out of `location`
+    /// altogether (shipped, or found missing): on hand and reserved both
+    /// go down.
+    pub fn consume(&mut self, sku: &str, location: &str, quantity: i64) {
+        if let Some(i) = self.index(sku, location) {
+            self.levels[i].on_hand -= quantity;
+            self.levels[i].reserved -= quantity;
+            self.dirty[i] = true;
+        }
+    }
+
+    /// Whether `location` takes new reservations.
+    pub fn is_active(&self, location: &str) -> bool {
+        self.location(location).is_some_and(|l| l.active)
+    }
+
     /// The priority of a location (unknown locations sort last).
     pub fn priority(&self, location: &str) -> i32 {
         self.location(location).map_or(i32::MAX, |l| l.priority)

@@ -60,6 +60,8 @@ pub enum ReservationStatus {
     Active,
     /// Given back (cancellation, edit); holds nothing.
     Released,
+    /// Consumed: every unit it held has shipped.
+    Committed,
 }
 
 impl ReservationStatus {
@@ -68,6 +70,7 @@ impl ReservationStatus {
         match self {
             ReservationStatus::Active => "active",
             ReservationStatus::Released => "released",
+            ReservationStatus::Committed => "committed",
         }
     }
 }
@@ -86,7 +89,8 @@ pub struct Reservation {
     pub sku: String,
     /// Location code.
     pub location: String,
-    /// Units held now (0 once released).
+    /// Units held now (0 once released or committed); shipping a unit
+    /// takes it off.
     pub quantity: i64,
     /// State.
     pub status: ReservationStatus,
@@ -122,6 +126,8 @@ pub enum MovementKind {
     Reservation,
     /// A promise given back (reserved down).
     Release,
+    /// Units left in a package (on hand and reserved down).
+    Shipment,
 }
 
 impl MovementKind {
@@ -132,6 +138,7 @@ impl MovementKind {
             MovementKind::Adjustment => "adjustment",
             MovementKind::Reservation => "reservation",
             MovementKind::Release => "release",
+            MovementKind::Shipment => "shipment",
         }
     }
 }

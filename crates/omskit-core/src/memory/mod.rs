@@ -6,14 +6,18 @@
 //! replaced; a transaction dropped without commit replays the log backwards,
 //! so a failed use case leaves nothing behind (even if it panicked).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
+
+use chrono::{DateTime, Utc};
 
 use crate::error::{Error, Result};
 use crate::events::{ChainLink, EventRecord};
-use crate::id::{OrderId, ReservationId};
+use crate::fulfillment::{FulfillmentOrder, FulfillmentStatus};
+use crate::id::{FulfillmentId, OrderId, ReservationId};
 use crate::inventory::{Location, Reservation, ReservationStatus, StockLevel, StockMovement};
 use crate::order::{Channel, Order, OrderDraft};
+use crate::shipping::{ConditionReading, TrackingEvent};
 use crate::store::{Store, StoreTx, TxMode};
 
 /// Everything a [`MemoryStore`] holds.
@@ -31,6 +35,13 @@ struct Tables {
     movements: Vec<StockMovement>,
     heads: HashMap<String, ChainLink>,
     events: Vec<EventRecord>,
+    fulfillments: BTreeMap<FulfillmentId, Box<FulfillmentOrder>>,
+    fulfillments_by_order: HashMap<OrderId, BTreeSet<FulfillmentId>>,
+    by_tracking_number: HashMap<String, FulfillmentId>,
+    /// (sku, location) → bin.
+    bins: HashMap<(String, String), String>,
+    tracking_events: HashMap<String, Vec<TrackingEvent>>,
+    condition_readings: HashMap<String, Vec<ConditionReading>>,
 }
 
 /// What a write replaced, to be put back on rollback.
@@ -45,6 +56,12 @@ enum Undo {
     /// A level that was created: remove it.
     StockCreated(String, String),
     Reservation(ReservationId, Option<Reservation>),
+    Fulfillment(FulfillmentId, Option<Box<FulfillmentOrder>>),
+    Bin((String, String), Option<String>),
+    /// A tracking event appended to this shipment's list: pop it.
+    TrackingEvent(String),
+    /// A reading appended to this shipment's list: pop it.
+    ConditionReading(String),
 }
 
 /// An in-memory store. Cheap to create; everything is lost when dropped.
@@ -149,6 +166,33 @@ impl MemoryTx<'_> {
                         }
                     }
                     restore(&mut t.reservations, id, old);
+                }
+                Undo::Fulfillment(id, old) => {
+                    if let Some(new) = t.fulfillments.get(&id) {
+                        if let Some(s) = &new.shipment {
+                            t.by_tracking_number.remove(&s.tracking_number);
+                        }
+                        if old.is_none() {
+                            if let Some(ids) = t.fulfillments_by_order.get_mut(&new.order_id) {
+                                ids.remove(&id);
+                            }
+                        }
+                    }
+                    if let Some(s) = old.as_ref().and_then(|o| o.shipment.as_ref()) {
+                        t.by_tracking_number.insert(s.tracking_number.clone(), id);
+                    }
+                    restore(&mut t.fulfillments, id, old);
+                }
+                Undo::Bin(key, old) => restore(&mut t.bins, key, old),
+                Undo::TrackingEvent(tracking_number) => {
+                    if let Some(list) = t.tracking_events.get_mut(&tracking_number) {
+                        list.pop();
+                    }
+                }
+                Undo::ConditionReading(tracking_number) => {
+                    if let Some(list) = t.condition_readings.get_mut(&tracking_number) {
+                        list.pop();
+                    }
                 }
             }
         }
@@ -348,6 +392,123 @@ impl StoreTx for MemoryTx<'_> {
             .filter(|m| m.sku == sku && location.is_none_or(|l| m.location == l))
             .cloned()
             .collect())
+    }
+
+    fn fulfillment(&mut self, id: FulfillmentId) -> Result<Option<FulfillmentOrder>> {
+        Ok(self.tables.fulfillments.get(&id).map(|f| FulfillmentOrder::clone(f)))
+    }
+
+    fn fulfillments_for_order(&mut self, order: OrderId) -> Result<Vec<FulfillmentOrder>> {
+        let t = &*self.tables;
+        Ok(t.fulfillments_by_order
+            .get(&order)
+            .map(|ids| {
+                ids.iter()
+                    .filter_map(|id| t.fulfillments.get(id).map(|f| FulfillmentOrder::clone(f)))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    fn fulfillment_by_tracking_number(
+        &mut self,
+        tracking_number: &str,
+    ) -> Result<Option<FulfillmentOrder>> {
+        let t = &*self.tables;
+        Ok(t.by_tracking_number
+            .get(tracking_number)
+            .and_then(|id| t.fulfillments.get(id))
+            .map(|f| FulfillmentOrder::clone(f)))
+    }
+
+    fn put_fulfillment(&mut self, fulfillment: &FulfillmentOrder) -> Result<()> {
+        let t = &mut *self.tables;
+        let id = fulfillment.id;
+        if let Some(s) = &fulfillment.shipment {
+            if t.by_tracking_number.get(&s.tracking_number).is_some_and(|other| *other != id) {
+                return Err(Error::conflict(
+                    Some("tracking_number"),
+                    format!("tracking number {} is already used", s.tracking_number),
+                ));
+            }
+        }
+        let old = t.fulfillments.insert(id, Box::new(fulfillment.clone()));
+        match &old {
+            Some(old) => {
+                if let Some(s) = &old.shipment {
+                    t.by_tracking_number.remove(&s.tracking_number);
+                }
+            }
+            None => {
+                t.fulfillments_by_order.entry(fulfillment.order_id).or_default().insert(id);
+            }
+        }
+        if let Some(s) = &fulfillment.shipment {
+            t.by_tracking_number.insert(s.tracking_number.clone(), id);
+        }
+        self.undo.push(Undo::Fulfillment(id, old));
+        Ok(())
+    }
+
+    fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>> {
+        Ok(self
+            .tables
+            .fulfillments
+            .values()
+            .filter(|f| {
+                matches!(
+                    f.status,
+                    FulfillmentStatus::Shipped
+                        | FulfillmentStatus::InTransit
+                        | FulfillmentStatus::OutForDelivery
+                        | FulfillmentStatus::DeliveryFailed
+                ) && f
+                    .shipment
+                    .as_ref()
+                    .is_some_and(|s| s.promised_delivery < now && !s.delay_notified)
+            })
+            .map(|f| f.id)
+            .collect())
+    }
+
+    fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
+        let key = (sku.to_owned(), location.to_owned());
+        let old = self.tables.bins.insert(key.clone(), bin.to_owned());
+        self.undo.push(Undo::Bin(key, old));
+        Ok(())
+    }
+
+    fn bin(&mut self, sku: &str, location: &str) -> Result<Option<String>> {
+        Ok(self.tables.bins.get(&(sku.to_owned(), location.to_owned())).cloned())
+    }
+
+    fn insert_tracking_event(&mut self, event: &TrackingEvent) -> Result<bool> {
+        let list = self.tables.tracking_events.entry(event.tracking_number.clone()).or_default();
+        if list.iter().any(|e| e.update.carrier_event_id == event.update.carrier_event_id) {
+            return Ok(false);
+        }
+        list.push(event.clone());
+        self.undo.push(Undo::TrackingEvent(event.tracking_number.clone()));
+        Ok(true)
+    }
+
+    fn tracking_events(&mut self, tracking_number: &str) -> Result<Vec<TrackingEvent>> {
+        Ok(self.tables.tracking_events.get(tracking_number).cloned().unwrap_or_default())
+    }
+
+    fn append_condition_reading(
+        &mut self,
+        tracking_number: &str,
+        reading: &ConditionReading,
+    ) -> Result<()> {
+        let list = self.tables.condition_readings.entry(tracking_number.to_owned()).or_default();
+        list.push(reading.clone());
+        self.undo.push(Undo::ConditionReading(tracking_number.to_owned()));
+        Ok(())
+    }
+
+    fn condition_readings(&mut self, tracking_number: &str) -> Result<Vec<ConditionReading>> {
+        Ok(self.tables.condition_readings.get(tracking_number).cloned().unwrap_or_default())
     }
 
     fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {

@@ -9,10 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::draft::{Address, Channel, Customer, Discount, LineDraft, OrderDiscount, OrderDraft};
 use super::pricing::price_lines;
 use crate::error::{Error, Result};
+use crate::fulfillment::{FulfillmentOrder, FulfillmentStatus};
 use crate::id::{OrderId, PaymentId};
 use crate::money::Currency;
 
-/// Where an order is in its life. (Fulfilment states arrive with fulfilment.)
+/// Where an order is in its life. From `processing` on, the status rolls up
+/// from the order's fulfilment orders.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -21,6 +23,14 @@ pub enum OrderStatus {
     Placed,
     /// Stopped by a hold rule or by hand until released.
     OnHold,
+    /// Fulfilment orders exist; nothing has shipped yet.
+    Processing,
+    /// Some units shipped, some still to ship.
+    PartiallyShipped,
+    /// Every unit shipped; not all delivered yet.
+    Shipped,
+    /// Every package delivered.
+    Delivered,
     /// Cancelled: nothing of it will ship.
     Cancelled,
 }
@@ -42,6 +52,14 @@ pub enum OrderAction {
     Cancel,
     /// Record an authorization or capture.
     RecordPayment,
+    /// Create fulfilment orders for reserved units.
+    Fulfil,
+    /// Roll-up: units shipped (some or all).
+    Ship,
+    /// Roll-up: every package delivered.
+    Deliver,
+    /// Roll-up: every open fulfilment order cancelled, nothing shipped.
+    CancelFulfillment,
 }
 
 impl OrderAction {
@@ -54,6 +72,10 @@ impl OrderAction {
             OrderAction::CancelLines => "cancel_lines",
             OrderAction::Cancel => "cancel",
             OrderAction::RecordPayment => "record_payment",
+            OrderAction::Fulfil => "fulfil",
+            OrderAction::Ship => "ship",
+            OrderAction::Deliver => "deliver",
+            OrderAction::CancelFulfillment => "cancel_fulfillment",
         }
     }
 }
@@ -62,19 +84,41 @@ impl OrderStatus {
     /// The transition table: `(from, action, to)`. An action missing for a
     /// state is an [`Error::InvalidTransition`]. `CancelLines` that cancels
     /// every remaining unit ends in `Cancelled` instead of its listed state.
-    pub const TRANSITIONS: &'static [(OrderStatus, OrderAction, OrderStatus)] = &[
-        (OrderStatus::Placed, OrderAction::Hold, OrderStatus::OnHold),
-        (OrderStatus::Placed, OrderAction::Edit, OrderStatus::Placed),
-        (OrderStatus::Placed, OrderAction::CancelLines, OrderStatus::Placed),
-        (OrderStatus::Placed, OrderAction::Cancel, OrderStatus::Cancelled),
-        (OrderStatus::Placed, OrderAction::RecordPayment, OrderStatus::Placed),
-        (OrderStatus::OnHold, OrderAction::Hold, OrderStatus::OnHold),
-        (OrderStatus::OnHold, OrderAction::ReleaseHold, OrderStatus::Placed),
-        (OrderStatus::OnHold, OrderAction::Edit, OrderStatus::OnHold),
-        (OrderStatus::OnHold, OrderAction::CancelLines, OrderStatus::OnHold),
-        (OrderStatus::OnHold, OrderAction::Cancel, OrderStatus::Cancelled),
-        (OrderStatus::OnHold, OrderAction::RecordPayment, OrderStatus::OnHold),
-    ];
+    /// The rows with `Ship`, `Deliver` and `CancelFulfillment` are roll-ups:
+    /// the engine applies them when fulfilment orders change, and an order
+    /// takes more than one of them only in this table's order.
+    pub const TRANSITIONS: &'static [(OrderStatus, OrderAction, OrderStatus)] = {
+        use OrderAction as A;
+        use OrderStatus as S;
+        &[
+            (S::Placed, A::Hold, S::OnHold),
+            (S::Placed, A::Edit, S::Placed),
+            (S::Placed, A::CancelLines, S::Placed),
+            (S::Placed, A::Cancel, S::Cancelled),
+            (S::Placed, A::RecordPayment, S::Placed),
+            (S::Placed, A::Fulfil, S::Processing),
+            (S::OnHold, A::Hold, S::OnHold),
+            (S::OnHold, A::ReleaseHold, S::Placed),
+            (S::OnHold, A::Edit, S::OnHold),
+            (S::OnHold, A::CancelLines, S::OnHold),
+            (S::OnHold, A::Cancel, S::Cancelled),
+            (S::OnHold, A::RecordPayment, S::OnHold),
+            (S::Processing, A::Fulfil, S::Processing),
+            (S::Processing, A::CancelLines, S::Processing),
+            (S::Processing, A::Cancel, S::Cancelled),
+            (S::Processing, A::RecordPayment, S::Processing),
+            (S::Processing, A::CancelFulfillment, S::Placed),
+            (S::Processing, A::Ship, S::PartiallyShipped),
+            (S::Processing, A::Ship, S::Shipped),
+            (S::PartiallyShipped, A::Fulfil, S::PartiallyShipped),
+            (S::PartiallyShipped, A::CancelLines, S::PartiallyShipped),
+            (S::PartiallyShipped, A::RecordPayment, S::PartiallyShipped),
+            (S::PartiallyShipped, A::Ship, S::Shipped),
+            (S::Shipped, A::RecordPayment, S::Shipped),
+            (S::Shipped, A::Deliver, S::Delivered),
+            (S::Delivered, A::RecordPayment, S::Delivered),
+        ]
+    };
 
     /// The state `action` leads to from this one.
     ///
@@ -88,11 +132,15 @@ impl OrderStatus {
             .ok_or_else(|| Error::invalid_transition("order", self, action.as_str()))
     }
 
-    /// The state's name as stored (`placed`, `on_hold`, `cancelled`).
+    /// The state's name as stored (`placed`, `on_hold`, `partially_shipped`...).
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::Placed => "placed",
             OrderStatus::OnHold => "on_hold",
+            OrderStatus::Processing => "processing",
+            OrderStatus::PartiallyShipped => "partially_shipped",
+            OrderStatus::Shipped => "shipped",
+            OrderStatus::Delivered => "delivered",
             OrderStatus::Cancelled => "cancelled",
         }
     }
@@ -444,5 +492,38 @@ impl Order {
         self.status = OrderStatus::Cancelled;
         self.totals.shipping = Decimal::ZERO;
         self.reprice()
+    }
+
+    /// Rolls the status up from the order's fulfilment orders (all of
+    /// them, cancelled ones included); returns the previous status when it
+    /// changed. Held and cancelled orders keep their status.
+    pub(crate) fn roll_up(&mut self, fulfillments: &[FulfillmentOrder]) -> Option<OrderStatus> {
+        if matches!(self.status, OrderStatus::OnHold | OrderStatus::Cancelled) {
+            return None;
+        }
+        let ordered = self.open_units();
+        let shipped: u64 = fulfillments
+            .iter()
+            .filter(|f| f.status.has_shipped())
+            .map(FulfillmentOrder::units)
+            .sum();
+        let all_delivered = fulfillments
+            .iter()
+            .filter(|f| f.status.has_shipped())
+            .all(|f| f.status == FulfillmentStatus::Delivered);
+        let status = if shipped == 0 {
+            if fulfillments.iter().any(|f| f.status.is_open()) {
+                OrderStatus::Processing
+            } else {
+                OrderStatus::Placed
+            }
+        } else if shipped < ordered {
+            OrderStatus::PartiallyShipped
+        } else if all_delivered {
+            OrderStatus::Delivered
+        } else {
+            OrderStatus::Shipped
+        };
+        (status != self.status).then(|| std::mem::replace(&mut self.status, status))
     }
 }

@@ -4,9 +4,13 @@
 use super::{Store, StoreTx, TxMode};
 use crate::error::Result;
 use crate::events::{ChainLink, EventRecord};
-use crate::id::OrderId;
+use chrono::{DateTime, Utc};
+
+use crate::fulfillment::FulfillmentOrder;
+use crate::id::{FulfillmentId, OrderId};
 use crate::inventory::{Location, Reservation, StockLevel, StockMovement};
 use crate::order::{Channel, Order, OrderDraft};
+use crate::shipping::{ConditionReading, TrackingEvent};
 
 /// A transaction behind a pointer: [`StoreTx`] plus a commit that works on a box.
 pub trait DynTx: StoreTx {
@@ -113,6 +117,46 @@ impl StoreTx for Box<dyn DynTx + '_> {
     }
     fn movements(&mut self, sku: &str, location: Option<&str>) -> Result<Vec<StockMovement>> {
         (**self).movements(sku, location)
+    }
+    fn fulfillment(&mut self, id: FulfillmentId) -> Result<Option<FulfillmentOrder>> {
+        (**self).fulfillment(id)
+    }
+    fn fulfillments_for_order(&mut self, order: OrderId) -> Result<Vec<FulfillmentOrder>> {
+        (**self).fulfillments_for_order(order)
+    }
+    fn fulfillment_by_tracking_number(
+        &mut self,
+        tracking_number: &str,
+    ) -> Result<Option<FulfillmentOrder>> {
+        (**self).fulfillment_by_tracking_number(tracking_number)
+    }
+    fn put_fulfillment(&mut self, fulfillment: &FulfillmentOrder) -> Result<()> {
+        (**self).put_fulfillment(fulfillment)
+    }
+    fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>> {
+        (**self).overdue_fulfillments(now)
+    }
+    fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
+        (**self).put_bin(sku, location, bin)
+    }
+    fn bin(&mut self, sku: &str, location: &str) -> Result<Option<String>> {
+        (**self).bin(sku, location)
+    }
+    fn insert_tracking_event(&mut self, event: &TrackingEvent) -> Result<bool> {
+        (**self).insert_tracking_event(event)
+    }
+    fn tracking_events(&mut self, tracking_number: &str) -> Result<Vec<TrackingEvent>> {
+        (**self).tracking_events(tracking_number)
+    }
+    fn append_condition_reading(
+        &mut self,
+        tracking_number: &str,
+        reading: &ConditionReading,
+    ) -> Result<()> {
+        (**self).append_condition_reading(tracking_number, reading)
+    }
+    fn condition_readings(&mut self, tracking_number: &str) -> Result<Vec<ConditionReading>> {
+        (**self).condition_readings(tracking_number)
     }
     fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {
         (**self).stream_head(stream)

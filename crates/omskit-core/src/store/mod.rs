@@ -22,9 +22,13 @@ pub use any::{AnyStore, DynTx};
 
 use crate::error::Result;
 use crate::events::{ChainLink, EventRecord};
-use crate::id::OrderId;
+use chrono::{DateTime, Utc};
+
+use crate::fulfillment::FulfillmentOrder;
+use crate::id::{FulfillmentId, OrderId};
 use crate::inventory::{Location, Reservation, StockLevel, StockMovement};
 use crate::order::{Channel, Order, OrderDraft};
+use crate::shipping::{ConditionReading, TrackingEvent};
 
 /// Whether a transaction will write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,6 +173,89 @@ pub trait StoreTx {
     /// # Errors
     /// `Storage` on backend failure.
     fn movements(&mut self, sku: &str, location: Option<&str>) -> Result<Vec<StockMovement>>;
+
+    // --- fulfilment ---
+
+    /// The fulfilment order (locked in a write transaction).
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn fulfillment(&mut self, id: FulfillmentId) -> Result<Option<FulfillmentOrder>>;
+
+    /// Every fulfilment order of an order, cancelled ones included, by id
+    /// (creation order); locked in a write transaction.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn fulfillments_for_order(&mut self, order: OrderId) -> Result<Vec<FulfillmentOrder>>;
+
+    /// The fulfilment order shipped under this tracking number (locked in a
+    /// write transaction).
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn fulfillment_by_tracking_number(
+        &mut self,
+        tracking_number: &str,
+    ) -> Result<Option<FulfillmentOrder>>;
+
+    /// Stores a fulfilment order with its lines, packages and shipment
+    /// (insert, or replace the one with its id).
+    ///
+    /// # Errors
+    /// `Conflict` on the field `tracking_number` when another fulfilment
+    /// order has its tracking number.
+    fn put_fulfillment(&mut self, fulfillment: &FulfillmentOrder) -> Result<()>;
+
+    /// Ids of shipped fulfilment orders not yet delivered, returned or told
+    /// late, whose promised delivery is before `now`, by id.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>>;
+
+    /// Records the bin of a SKU at a location (replacing the old one).
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()>;
+
+    /// The bin of a SKU at a location.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn bin(&mut self, sku: &str, location: &str) -> Result<Option<String>>;
+
+    // --- tracking ---
+
+    /// Stores a tracking event unless one with its (tracking number,
+    /// carrier event id) exists; returns whether it was stored.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn insert_tracking_event(&mut self, event: &TrackingEvent) -> Result<bool>;
+
+    /// The tracking events of a shipment, in the order they were received.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn tracking_events(&mut self, tracking_number: &str) -> Result<Vec<TrackingEvent>>;
+
+    /// Appends a sensor reading of a shipment.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn append_condition_reading(
+        &mut self,
+        tracking_number: &str,
+        reading: &ConditionReading,
+    ) -> Result<()>;
+
+    /// The sensor readings of a shipment, in the order they were recorded.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn condition_readings(&mut self, tracking_number: &str) -> Result<Vec<ConditionReading>>;
 
     // --- events ---
 
