@@ -917,6 +917,100 @@ impl Carrier for TableRateCarrier {
     }
 }
 
+/// A table-rate carrier's whole configuration as data (JSON from the
+/// bindings, or a settings file): the same checks as the builder apply.
+///
+/// ```
+/// use omskit_core::shipping::{TableRateCarrier, TableRateConfig};
+///
+/// let config: TableRateConfig = serde_json::from_str(r#"{
+///     "name": "local-courier", "currency": "EUR",
+///     "zones": [{"name": "home", "countries": ["DE", "AT"]}],
+///     "services": [{"name": "next-day", "transit_days": 1}],
+///     "rates": [{"service": "next-day", "zone": "home", "up_to_kg": "10", "price": "6.90"}]
+/// }"#).unwrap();
+/// let carrier = TableRateCarrier::from_config(&config)?;
+/// assert_eq!(carrier.currency().code(), "EUR");
+/// # Ok::<(), omskit_core::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRateConfig {
+    /// The carrier's name.
+    pub name: String,
+    /// Currency of every price.
+    pub currency: Currency,
+    /// Zones by destination country.
+    pub zones: Vec<TableRateZone>,
+    /// Services sold.
+    pub services: Vec<ServiceLevel>,
+    /// Weight bands.
+    pub rates: Vec<TableRateBand>,
+    /// Per-zone transit overrides.
+    #[serde(default)]
+    pub transit_days: Vec<TableRateTransit>,
+}
+
+/// A zone of a [`TableRateConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRateZone {
+    /// Zone name.
+    pub name: String,
+    /// ISO 3166-1 alpha-2 countries; `"*"` for every other country.
+    pub countries: Vec<String>,
+}
+
+/// A weight band of a [`TableRateConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRateBand {
+    /// Service name.
+    pub service: String,
+    /// Zone name.
+    pub zone: String,
+    /// Heaviest billable weight (kg) of the band.
+    pub up_to_kg: Decimal,
+    /// Price of a shipment in the band.
+    pub price: Decimal,
+}
+
+/// A per-zone transit override of a [`TableRateConfig`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableRateTransit {
+    /// Service name.
+    pub service: String,
+    /// Zone name.
+    pub zone: String,
+    /// Business days in transit.
+    pub days: u32,
+}
+
+impl TableRateCarrier {
+    /// A carrier from its configuration as data.
+    ///
+    /// # Errors
+    /// `Validation` naming the offending field, as [`TableRateCarrierBuilder::build`].
+    pub fn from_config(config: &TableRateConfig) -> Result<TableRateCarrier> {
+        let mut builder = TableRateCarrier::builder(&config.name, config.currency);
+        for zone in &config.zones {
+            let countries: Vec<&str> = zone.countries.iter().map(String::as_str).collect();
+            builder = builder.zone(&zone.name, &countries);
+        }
+        for service in &config.services {
+            builder = builder.service(&service.name, service.transit_days);
+        }
+        for band in &config.rates {
+            builder = builder.rate(&band.service, &band.zone, band.up_to_kg, band.price);
+        }
+        for t in &config.transit_days {
+            builder = builder.transit_days(&t.service, &t.zone, t.days);
+        }
+        builder.build()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

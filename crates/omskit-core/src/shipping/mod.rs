@@ -5,7 +5,8 @@ pub mod carrier;
 
 pub use carrier::{
     Carrier, CarrierRegistry, Label, Parcel, RateChoice, RateQuote, RateRequest, RateShopping,
-    ServiceLevel, TableRateCarrier,
+    ServiceLevel, TableRateBand, TableRateCarrier, TableRateCarrierBuilder, TableRateConfig,
+    TableRateTransit, TableRateZone,
 };
 
 use chrono::{DateTime, Utc};
