@@ -1,13 +1,19 @@
 //! A tour of omskit on the in-memory store: locations and stock, an order
 //! split across locations, a hold rule, a shortage, an idempotent retry, an
-//! edit, cancellations, a payment, and the audit chain.
+//! edit, cancellations, a payment, fulfilment from pick list to delivery
+//! (with a short pick), customer notifications, and the audit chain.
 //!
 //! ```sh
 //! cargo run --release --example quickstart
 //! ```
 
 use std::error::Error as StdError;
+use std::sync::Arc;
 
+use omskit::fulfillment::{FulfillmentOrder, Package, PackageLine, PickedLine};
+use omskit::shipping::{
+    DeliveryProof, Parcel, RateShopping, TableRateCarrier, TrackingEventKind, TrackingUpdate,
+};
 use omskit::{
     Address, Channel, Currency, Discount, Error, HoldRule, HoldRules, LineCancel, LineDraft, Money,
     Oms, Order, OrderDraft, OrderEdit, PaymentKind,
@@ -22,7 +28,9 @@ fn main() -> Result<(), Box<dyn StdError>> {
     // Orders above 500 USD wait on hold until someone releases them.
     let rules =
         HoldRules::new().with(HoldRule::GrandTotalAbove(Money::new("500".parse()?, Currency::USD)));
-    let oms = Oms::in_memory().with_hold_rules(rules);
+    let oms = Oms::in_memory()
+        .with_hold_rules(rules)
+        .with_carrier(Arc::new(TableRateCarrier::standard(Currency::USD)));
 
     oms.add_location("WH-EAST", "East DC", 1)?; // priority 1: reserved from first
     oms.add_location("WH-WEST", "West DC", 2)?;
@@ -159,6 +167,112 @@ fn main() -> Result<(), Box<dyn StdError>> {
     step("8. Payment captured for the laptop order");
     print_order(&paid);
 
+    // --- 9. Fulfilment: one fulfilment order per location. -------------------
+    let fulfillments = oms.fulfil(split.id)?;
+    step("9. Split order fulfilled: one fulfilment order per location");
+    for f in &fulfillments {
+        print_fulfillment(f);
+    }
+    println!("  order status: {}", oms.order(split.id)?.status);
+    let east = &fulfillments[0];
+
+    // Pick lists walk the bins in order. The East DC finds only 4 of its 5
+    // mugs: the missing one is written off and re-reserved in the West.
+    oms.set_bin("MUG", "WH-EAST", "A-03")?;
+    oms.set_bin("TEE", "WH-EAST", "B-11")?;
+    let pick_list = oms.create_pick_list("WH-EAST", &[east.id])?;
+    step("10. Pick list for the East DC, then a short pick (4 of 5 mugs)");
+    for entry in &pick_list.entries {
+        let bin = entry.bin.as_deref().unwrap_or("-");
+        println!("  bin {bin}: {} x{}", entry.sku, entry.quantity);
+    }
+    let picked: Vec<PickedLine> = east
+        .lines
+        .iter()
+        .map(|l| PickedLine {
+            line_id: l.line_id,
+            quantity: if l.sku == "MUG" { l.quantity - 1 } else { l.quantity },
+        })
+        .collect();
+    let east = oms.confirm_pick(east.id, &picked)?;
+    for f in oms.fulfillments(split.id)? {
+        print_fulfillment(&f);
+    }
+
+    // Pack, then ship with the cheapest service (the other quote is kept).
+    let east = oms.pack(east.id, &[one_box(&east)])?;
+    let east = oms.ship_with(east.id, &RateShopping::Cheapest { deliver_by: None })?;
+    let shipment = east.shipment.as_ref().ok_or("shipped without a shipment")?;
+    step("11. East DC shipped with the cheapest quote");
+    println!(
+        "  {} {} tracking {} cost {} promised {} ({} other quote(s) kept)",
+        shipment.carrier,
+        shipment.service,
+        shipment.tracking_number,
+        Money::new(shipment.cost, shipment.currency),
+        shipment.promised_delivery.date_naive(),
+        shipment.rejected_quotes.len()
+    );
+    println!("  order status: {}", oms.order(split.id)?.status);
+    print_stock(&oms)?;
+
+    // Carrier events arrive, one of them twice and one late: the state only
+    // moves forward.
+    let tracking = shipment.tracking_number.clone();
+    let at = |hours| east.updated_at + chrono::Duration::hours(hours);
+    for (id, kind, hours) in [
+        ("ev-1", TrackingEventKind::PickedUp, 2),
+        ("ev-3", TrackingEventKind::OutForDelivery, 30),
+        ("ev-3", TrackingEventKind::OutForDelivery, 30),
+        ("ev-2", TrackingEventKind::InTransit, 12),
+    ] {
+        let outcome =
+            oms.record_tracking_event(&tracking, &TrackingUpdate::new(id, kind, at(hours)))?;
+        println!(
+            "  tracking {id} {}: recorded {}, applied {}, now {}",
+            kind.as_str(),
+            outcome.recorded,
+            outcome.applied,
+            outcome.fulfillment.status
+        );
+    }
+    let proof = DeliveryProof { signed_by: Some("A. Lovelace".into()), ..DeliveryProof::default() };
+    oms.confirm_delivery(&tracking, &proof, at(34))?;
+
+    // The West DC ships the rest, and both packages arrive.
+    for f in oms.fulfillments(split.id)?.iter().filter(|f| f.status.is_open()) {
+        oms.create_pick_list(&f.location, &[f.id])?;
+        let all: Vec<PickedLine> = f
+            .lines
+            .iter()
+            .map(|l| PickedLine { line_id: l.line_id, quantity: l.quantity })
+            .collect();
+        let f = oms.confirm_pick(f.id, &all)?;
+        let f = oms.pack(f.id, &[one_box(&f)])?;
+        let f = oms.ship(f.id, "table-rate", "express")?;
+        let tracking = &f.shipment.as_ref().ok_or("shipped without a shipment")?.tracking_number;
+        let delivered = TrackingUpdate::new("west-1", TrackingEventKind::Delivered, at(40));
+        oms.record_tracking_event(tracking, &delivered)?;
+    }
+    step("12. Every package delivered");
+    for f in oms.fulfillments(split.id)? {
+        print_fulfillment(&f);
+    }
+    println!("  order status: {}", oms.order(split.id)?.status);
+
+    // --- 13. Notifications for the customer. ----------------------------------
+    let page = oms.notifications_since(0, usize::MAX)?;
+    step("13. Customer notifications derived from the event log");
+    for n in page.notifications.iter().filter(|n| n.order_id == split.id) {
+        let tracking =
+            n.tracking.as_ref().map_or(String::new(), |t| format!(" {}", t.tracking_number));
+        println!(
+            "  to {}: {}{tracking}",
+            n.recipient.email.as_deref().unwrap_or("-"),
+            n.template_key
+        );
+    }
+
     // --- Where things stand. -------------------------------------------------
     step("Stock after everything");
     print_stock(&oms)?;
@@ -190,6 +304,29 @@ fn address() -> Address {
         postal_code: Some("62701".into()),
         country: "US".into(),
     }
+}
+
+/// One box holding every unit of a fulfilment order.
+fn one_box(f: &FulfillmentOrder) -> Package {
+    Package {
+        id: "box-1".into(),
+        parcel: Parcel {
+            weight_kg: "2.5".parse().unwrap_or_default(),
+            length_cm: 40.into(),
+            width_cm: 30.into(),
+            height_cm: 20.into(),
+        },
+        lines: f
+            .lines
+            .iter()
+            .map(|l| PackageLine { line_id: l.line_id, quantity: l.quantity })
+            .collect(),
+    }
+}
+
+fn print_fulfillment(f: &FulfillmentOrder) {
+    let lines: Vec<String> = f.lines.iter().map(|l| format!("{} x{}", l.sku, l.quantity)).collect();
+    println!("  fulfilment order at {}: {} [{}]", f.location, f.status, lines.join(", "));
 }
 
 fn step(title: &str) {

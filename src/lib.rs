@@ -130,6 +130,13 @@ impl Oms {
         Oms { engine: self.engine.with_hold_rules(rules) }
     }
 
+    /// Registers a carrier to ship with (see [`shipping::TableRateCarrier`]
+    /// for the built-in one).
+    #[must_use]
+    pub fn with_carrier(self, carrier: Arc<dyn shipping::Carrier>) -> Oms {
+        Oms { engine: self.engine.with_carrier(carrier) }
+    }
+
     /// The engine itself, for code written against [`Engine`].
     pub fn engine(&self) -> &Engine<AnyStore> {
         &self.engine
