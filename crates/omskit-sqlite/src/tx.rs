@@ -2,14 +2,19 @@
 
 use std::sync::MutexGuard;
 
+use chrono::{DateTime, Utc};
+
 use omskit_core::events::{ChainLink, EventRecord, Hash32};
+use omskit_core::fulfillment::FulfillmentOrder;
 use omskit_core::inventory::{Location, Reservation, StockLevel, StockMovement};
 use omskit_core::order::{Channel, Customer, Order, OrderDraft, OrderLine, Totals};
+use omskit_core::shipping::{ConditionReading, TrackingEvent};
 use omskit_core::store::StoreTx;
-use omskit_core::{Error, OrderId, Result};
+use omskit_core::{Error, FulfillmentId, OrderId, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{db, from_json, from_name, json, name, parse, parse_decimal, parse_time, time};
+use crate::fulfillment::{self, Known};
 use crate::SqliteStore;
 
 enum Conn<'a> {
@@ -25,6 +30,8 @@ pub struct SqliteTx<'a> {
     conn: Conn<'a>,
     savepoints: usize,
     open: bool,
+    /// Fulfilment orders as last read or written in this transaction.
+    known: Known,
 }
 
 impl std::fmt::Debug for SqliteTx<'_> {
@@ -36,6 +43,16 @@ impl std::fmt::Debug for SqliteTx<'_> {
     }
 }
 
+impl Conn<'_> {
+    fn get(&self) -> &Connection {
+        match self {
+            Conn::Writer(guard) => guard,
+            Conn::Reader(Some(conn)) => conn,
+            Conn::Reader(None) => unreachable!("a reader connection is only taken in Drop"),
+        }
+    }
+}
+
 impl<'a> SqliteTx<'a> {
     pub(crate) fn write(
         store: &'a SqliteStore,
@@ -44,23 +61,38 @@ impl<'a> SqliteTx<'a> {
         // IMMEDIATE takes the write lock now, so nothing read in this
         // transaction can be changed by another connection before commit.
         conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
-        Ok(SqliteTx { store, conn: Conn::Writer(conn), savepoints: 0, open: true })
+        Ok(SqliteTx {
+            store,
+            conn: Conn::Writer(conn),
+            savepoints: 0,
+            open: true,
+            known: Known::default(),
+        })
     }
 
     pub(crate) fn read(store: &'a SqliteStore, conn: Connection) -> Result<SqliteTx<'a>> {
         // If BEGIN fails, the connection still goes back to the pool in Drop.
-        let mut tx = SqliteTx { store, conn: Conn::Reader(Some(conn)), savepoints: 0, open: false };
+        let mut tx = SqliteTx {
+            store,
+            conn: Conn::Reader(Some(conn)),
+            savepoints: 0,
+            open: false,
+            known: Known::default(),
+        };
         tx.conn().execute_batch("BEGIN").map_err(db)?;
         tx.open = true;
         Ok(tx)
     }
 
     fn conn(&self) -> &Connection {
-        match &self.conn {
-            Conn::Writer(guard) => guard,
-            Conn::Reader(Some(conn)) => conn,
-            Conn::Reader(None) => unreachable!("a reader connection is only taken in Drop"),
-        }
+        self.conn.get()
+    }
+
+    /// The connection, and in a write transaction the fulfilment orders it
+    /// knows (a read transaction reads everything from the database).
+    fn with_known(&mut self) -> (&Connection, Option<&mut Known>) {
+        let known = matches!(self.conn, Conn::Writer(_)).then_some(&mut self.known);
+        (self.conn.get(), known)
     }
 }
 
@@ -574,6 +606,60 @@ impl StoreTx for SqliteTx<'_> {
         collect(rows)
     }
 
+    fn fulfillment(&mut self, id: FulfillmentId) -> Result<Option<FulfillmentOrder>> {
+        let (conn, known) = self.with_known();
+        fulfillment::by_id(conn, known, id)
+    }
+
+    fn fulfillments_for_order(&mut self, order: OrderId) -> Result<Vec<FulfillmentOrder>> {
+        let (conn, known) = self.with_known();
+        fulfillment::for_order(conn, known, order)
+    }
+
+    fn fulfillment_by_tracking_number(
+        &mut self,
+        tracking_number: &str,
+    ) -> Result<Option<FulfillmentOrder>> {
+        let (conn, known) = self.with_known();
+        fulfillment::by_tracking_number(conn, known, tracking_number)
+    }
+
+    fn put_fulfillment(&mut self, f: &FulfillmentOrder) -> Result<()> {
+        fulfillment::put(self.conn.get(), &mut self.known, f)
+    }
+
+    fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>> {
+        fulfillment::overdue(self.conn(), &time(now))
+    }
+
+    fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
+        fulfillment::put_bin(self.conn(), sku, location, bin)
+    }
+
+    fn bin(&mut self, sku: &str, location: &str) -> Result<Option<String>> {
+        fulfillment::bin(self.conn(), sku, location)
+    }
+
+    fn insert_tracking_event(&mut self, event: &TrackingEvent) -> Result<bool> {
+        fulfillment::insert_tracking_event(self.conn(), event)
+    }
+
+    fn tracking_events(&mut self, tracking_number: &str) -> Result<Vec<TrackingEvent>> {
+        fulfillment::tracking_events(self.conn(), tracking_number)
+    }
+
+    fn append_condition_reading(
+        &mut self,
+        tracking_number: &str,
+        reading: &ConditionReading,
+    ) -> Result<()> {
+        fulfillment::append_condition_reading(self.conn(), tracking_number, reading)
+    }
+
+    fn condition_readings(&mut self, tracking_number: &str) -> Result<Vec<ConditionReading>> {
+        fulfillment::condition_readings(self.conn(), tracking_number)
+    }
+
     fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {
         let row: Option<(i64, String)> = self
             .conn()
@@ -639,6 +725,8 @@ impl StoreTx for SqliteTx<'_> {
         }
         let n = self.savepoints;
         self.savepoints -= 1;
+        // What this transaction knew of its fulfilment orders may be undone.
+        self.known.forget_all();
         self.conn().execute_batch(&format!("ROLLBACK TO sp{n}; RELEASE sp{n}")).map_err(db)
     }
 

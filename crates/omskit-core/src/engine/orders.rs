@@ -223,8 +223,13 @@ impl<S: Store> Oms<S> {
                 let new_quantity =
                     order.lines.iter().find(|l| l.id == old.id).map_or(0, |l| l.quantity);
                 if new_quantity < old.quantity {
-                    let units = i64::from(old.quantity - new_quantity);
-                    released.extend(held.release_line(&mut book, old.id, units, w.now));
+                    // Units a short pick left unreserved go first: nothing to release.
+                    // (Edits come before fulfilment, so no unit of the line has shipped.)
+                    let unreserved = i64::from(old.quantity) - held.reserved_units(old.id);
+                    let units = i64::from(old.quantity - new_quantity) - unreserved.max(0);
+                    if units > 0 {
+                        released.extend(held.release_line(&mut book, old.id, units, w.now));
+                    }
                 }
             }
             let mut reserved = Vec::new();
@@ -648,6 +653,15 @@ impl OrderReservations {
         released
     }
 
+    /// Units of a line held by its active reservations, over all locations.
+    pub(super) fn reserved_units(&self, line_id: u32) -> i64 {
+        self.list
+            .iter()
+            .filter(|r| r.line_id == line_id && r.status == ReservationStatus::Active)
+            .map(|r| r.quantity)
+            .sum()
+    }
+
     /// Marks the reservations of a line at a location as changed, after the
     /// caller edited them in `list`.
     pub(super) fn mark_line_dirty(&mut self, line_id: u32, location: &str) {
@@ -753,12 +767,7 @@ fn cancel_units(
     let mut released = Vec::new();
     for &(line_id, units) in cancels {
         // Units a short pick left unreserved are cancelled first: nothing to release.
-        let reserved: i64 = held
-            .list
-            .iter()
-            .filter(|r| r.line_id == line_id && r.status == ReservationStatus::Active)
-            .map(|r| r.quantity)
-            .sum();
+        let reserved = held.reserved_units(line_id);
         let line = order.line(line_id)?;
         let shipped = i64::from(shipped_units(fulfillments, line_id));
         let unreserved = (i64::from(line.quantity) - shipped - reserved).max(0);

@@ -96,6 +96,12 @@ impl<S: Store> Oms<S> {
         let carrier = self.registry().get(carrier)?;
         let mut quotes = carrier.quote(&request)?;
         let Some(at) = quotes.iter().position(|q| q.service == service) else {
+            if carrier.services().iter().any(|s| s.name == service) {
+                return Err(Error::validation(
+                    "service",
+                    format!("{}/{service} cannot carry this shipment", carrier.name()),
+                ));
+            }
             return Err(Error::not_found(
                 "carrier service",
                 format!("{}/{service}", carrier.name()),
