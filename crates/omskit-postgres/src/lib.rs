@@ -6,8 +6,11 @@
 //! (sku, location) order, so concurrent orders never deadlock, and the order
 //! row before changing an order. Serialization failures, deadlocks and
 //! unique-key races are reported as retryable and the engine retries the use
-//! case a bounded number of times before answering `Conflict`. A lost
-//! connection is a `Storage` error; the pool drops it and opens a new one.
+//! case a bounded number of times before answering `Conflict`; the one
+//! exception is a tracking number that a concurrent transaction gave another
+//! shipment, which no retry can fix: that is a `Conflict` on
+//! `tracking_number` at once. A lost connection is a `Storage` error; the
+//! pool drops it and opens a new one.
 //!
 //! The event log's sequence numbers are positions ordered by writing
 //! transaction: `events_since` only returns events of transactions older

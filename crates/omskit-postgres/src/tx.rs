@@ -1,12 +1,17 @@
 //! [`PgTx`]: the storage traits over one PostgreSQL transaction.
 
+mod fulfillment;
+
 use std::collections::HashSet;
 
+use chrono::{DateTime, Utc};
 use omskit_core::events::{ChainLink, EventRecord, Hash32};
+use omskit_core::fulfillment::FulfillmentOrder;
 use omskit_core::inventory::{Location, Reservation, StockLevel, StockMovement};
 use omskit_core::order::{Channel, Customer, Order, OrderDraft, OrderLine, Totals};
+use omskit_core::shipping::{ConditionReading, TrackingEvent};
 use omskit_core::store::{StoreTx, TxMode};
-use omskit_core::{Error, OrderId, Result};
+use omskit_core::{Error, FulfillmentId, OrderId, Result};
 use postgres::types::ToSql;
 use postgres::Row;
 
@@ -575,6 +580,57 @@ impl StoreTx for PgTx<'_> {
              FROM stock_movements WHERE sku = $1 AND ($2::TEXT IS NULL OR location = $2) ORDER BY seq";
         let rows = self.query(SQL, &[&sku, &location])?;
         all(rows, movement_from_row)
+    }
+
+    fn fulfillment(&mut self, id: FulfillmentId) -> Result<Option<FulfillmentOrder>> {
+        self.read_fulfillment(id)
+    }
+
+    fn fulfillments_for_order(&mut self, order: OrderId) -> Result<Vec<FulfillmentOrder>> {
+        self.read_fulfillments_for_order(order)
+    }
+
+    fn fulfillment_by_tracking_number(
+        &mut self,
+        tracking_number: &str,
+    ) -> Result<Option<FulfillmentOrder>> {
+        self.read_fulfillment_by_tracking_number(tracking_number)
+    }
+
+    fn put_fulfillment(&mut self, fulfillment: &FulfillmentOrder) -> Result<()> {
+        self.write_fulfillment(fulfillment)
+    }
+
+    fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>> {
+        self.read_overdue_fulfillments(now)
+    }
+
+    fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
+        self.write_bin(sku, location, bin)
+    }
+
+    fn bin(&mut self, sku: &str, location: &str) -> Result<Option<String>> {
+        self.read_bin(sku, location)
+    }
+
+    fn insert_tracking_event(&mut self, event: &TrackingEvent) -> Result<bool> {
+        self.write_tracking_event(event)
+    }
+
+    fn tracking_events(&mut self, tracking_number: &str) -> Result<Vec<TrackingEvent>> {
+        self.read_tracking_events(tracking_number)
+    }
+
+    fn append_condition_reading(
+        &mut self,
+        tracking_number: &str,
+        reading: &ConditionReading,
+    ) -> Result<()> {
+        self.write_condition_reading(tracking_number, reading)
+    }
+
+    fn condition_readings(&mut self, tracking_number: &str) -> Result<Vec<ConditionReading>> {
+        self.read_condition_readings(tracking_number)
     }
 
     fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {

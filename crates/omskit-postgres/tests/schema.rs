@@ -51,4 +51,108 @@ fn a_newer_schema_is_refused() {
         }
         other => panic!("expected UnsupportedSchema, got {other:?}"),
     }
+    // Refused untouched: the version is still the newer one, and no table
+    // of a migration was dropped or added.
+    let version: i64 = client
+        .query_one(&format!("SELECT version FROM {schema}.omskit_schema"), &[])
+        .expect("version")
+        .get(0);
+    assert_eq!(version, SCHEMA_VERSION + 1);
+    assert_eq!(tables(&mut client, &schema).len(), TABLES_V2.len() + 1);
+}
+
+/// The tables of schema version 1, then those version 2 added.
+const TABLES_V1: [&str; 8] = [
+    "events",
+    "idempotency_keys",
+    "locations",
+    "order_lines",
+    "orders",
+    "reservations",
+    "stock_levels",
+    "stock_movements",
+];
+const TABLES_V2: [&str; 16] = [
+    "bins",
+    "condition_readings",
+    "events",
+    "fulfillment_lines",
+    "fulfillment_orders",
+    "idempotency_keys",
+    "locations",
+    "order_lines",
+    "orders",
+    "package_lines",
+    "packages",
+    "reservations",
+    "shipments",
+    "stock_levels",
+    "stock_movements",
+    "tracking_events",
+];
+
+/// The tables of `schema`, by name, the version table included.
+fn tables(client: &mut postgres::Client, schema: &str) -> Vec<String> {
+    client
+        .query(
+            "SELECT table_name::TEXT FROM information_schema.tables WHERE table_schema = $1 \
+             ORDER BY table_name",
+            &[&schema],
+        )
+        .expect("tables")
+        .iter()
+        .map(|row| row.get(0))
+        .collect()
+}
+
+#[test]
+fn a_version_1_schema_is_migrated_to_version_2_on_connect() {
+    let Some(url) = pg_test_url() else { return };
+    let opts = options("schema_v1");
+    let schema = opts.schema.clone().expect("schema");
+    // A schema as omskit 0.1 left it: version 1, with an order in it.
+    let mut client = postgres::Client::connect(&url, postgres::NoTls).expect("plain client");
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; SET search_path = {schema}; \
+             CREATE TABLE omskit_schema (version BIGINT NOT NULL); \
+             INSERT INTO omskit_schema (version) VALUES (1); {}",
+            include_str!("../migrations/0001_initial.sql")
+        ))
+        .expect("create a version-1 schema");
+    let mut expected_v1: Vec<&str> = TABLES_V1.to_vec();
+    expected_v1.push("omskit_schema");
+    expected_v1.sort_unstable();
+    assert_eq!(tables(&mut client, &schema), expected_v1);
+    client
+        .batch_execute(&format!(
+            "INSERT INTO {schema}.locations (code, name, priority, active) VALUES ('WH-OLD', 'Old', 1, TRUE)"
+        ))
+        .expect("a location from before");
+
+    let oms = Oms::new(PgStore::connect_with(&url, opts.clone()).expect("open and migrate"));
+    let version: i64 = client
+        .query_one(&format!("SELECT version FROM {schema}.omskit_schema"), &[])
+        .expect("version")
+        .get(0);
+    assert_eq!((version, SCHEMA_VERSION), (2, 2));
+    let mut expected_v2: Vec<&str> = TABLES_V2.to_vec();
+    expected_v2.push("omskit_schema");
+    expected_v2.sort_unstable();
+    assert_eq!(tables(&mut client, &schema), expected_v2);
+
+    // The old data is still there and the new tables work with it.
+    oms.receive_stock("SKU-1", "WH-OLD", 4, "PO-1").expect("stock at the old location");
+    let placed = oms.place_order(&draft(&[("SKU-1", 1)])).expect("place");
+    assert_eq!(oms.order(placed.id).expect("order"), placed);
+    oms.set_bin("SKU-1", "WH-OLD", "A-1").expect("set a bin");
+    assert_eq!(oms.bin("SKU-1", "WH-OLD").expect("bin"), Some("A-1".into()));
+
+    // Opening again changes nothing.
+    drop(PgStore::connect_with(&url, opts).expect("open again"));
+    let version: i64 = client
+        .query_one(&format!("SELECT version FROM {schema}.omskit_schema"), &[])
+        .expect("version")
+        .get(0);
+    assert_eq!(version, 2);
 }

@@ -11,6 +11,10 @@
 //!   [`StoreTx::stock_for_update`] lock the rows they return until commit;
 //! - `stock_for_update` locks in ascending (sku, location) order, so two
 //!   transactions never wait on each other in a cycle;
+//! - fulfilment orders are read without locks: every use case that changes
+//!   one first locks its order through [`StoreTx::order`] and then reads the
+//!   order's fulfilment orders again, so the order's row lock serializes
+//!   every writer of them;
 //! - a serialization failure or deadlock is reported as a retryable
 //!   [`Error::Storage`](crate::Error::Storage); the engine retries the whole
 //!   use case a bounded number of times.
@@ -176,21 +180,22 @@ pub trait StoreTx {
 
     // --- fulfilment ---
 
-    /// The fulfilment order (locked in a write transaction).
+    /// The fulfilment order. Not locked: the engine locks its order first
+    /// (see the module docs).
     ///
     /// # Errors
     /// `Storage` on backend failure.
     fn fulfillment(&mut self, id: FulfillmentId) -> Result<Option<FulfillmentOrder>>;
 
     /// Every fulfilment order of an order, cancelled ones included, by id
-    /// (creation order); locked in a write transaction.
+    /// (creation order). Not locked: the engine locks the order first.
     ///
     /// # Errors
     /// `Storage` on backend failure.
     fn fulfillments_for_order(&mut self, order: OrderId) -> Result<Vec<FulfillmentOrder>>;
 
-    /// The fulfilment order shipped under this tracking number (locked in a
-    /// write transaction).
+    /// The fulfilment order shipped under this tracking number. Not locked:
+    /// the engine then locks its order and reads it again.
     ///
     /// # Errors
     /// `Storage` on backend failure.
