@@ -530,17 +530,7 @@ fn reallocate_short(
         let units = i64::from(*units);
         // The units are gone from the shelf: on hand and the reservation shrink.
         book.consume(sku, location, units);
-        if let Some(r) = held.list.iter_mut().find(|r| {
-            r.line_id == *line_id && r.location == location && r.status == ReservationStatus::Active
-        }) {
-            r.quantity -= units;
-            if r.quantity <= 0 {
-                r.quantity = 0;
-                r.status = ReservationStatus::Released;
-            }
-            r.updated_at = w.now;
-        }
-        held.mark_line_dirty(*line_id, location);
+        held.shrink(*line_id, location, units, ReservationStatus::Released, w.now)?;
         w.movement(
             MovementKind::Adjustment,
             sku,
@@ -614,19 +604,7 @@ fn reallocate_from_inactive(
         let units = i64::from(line.quantity);
         let Ok(found) = book.reserve(line.line_id, &line.sku, units) else { continue };
         book.release(&line.sku, &f.location, units);
-        if let Some(r) = held.list.iter_mut().find(|r| {
-            r.line_id == line.line_id
-                && r.location == f.location
-                && r.status == ReservationStatus::Active
-        }) {
-            r.quantity -= units;
-            if r.quantity <= 0 {
-                r.quantity = 0;
-                r.status = ReservationStatus::Released;
-            }
-            r.updated_at = w.now;
-        }
-        held.mark_line_dirty(line.line_id, &f.location);
+        held.shrink(line.line_id, &f.location, units, ReservationStatus::Released, w.now)?;
         released.push(Allocation {
             line_id: line.line_id,
             sku: line.sku.clone(),

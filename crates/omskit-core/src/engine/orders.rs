@@ -662,14 +662,37 @@ impl OrderReservations {
             .sum()
     }
 
-    /// Marks the reservations of a line at a location as changed, after the
-    /// caller edited them in `list`.
-    pub(super) fn mark_line_dirty(&mut self, line_id: u32, location: &str) {
-        for (r, dirty) in self.list.iter().zip(self.dirty.iter_mut()) {
-            if r.line_id == line_id && r.location == location {
-                *dirty = true;
-            }
+    /// Takes `units` off the line's active reservation at `location` (the
+    /// caller moves the stock); a reservation left empty ends as `emptied`
+    /// (released, or committed when its units shipped).
+    ///
+    /// # Errors
+    /// `Storage` when the line holds nothing there: the store is inconsistent.
+    pub(super) fn shrink(
+        &mut self,
+        line_id: u32,
+        location: &str,
+        units: i64,
+        emptied: ReservationStatus,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let found = self.list.iter().position(|r| {
+            r.line_id == line_id && r.location == location && r.status == ReservationStatus::Active
+        });
+        let Some(i) = found else {
+            return Err(Error::storage(format!(
+                "order {} line {line_id} holds no reservation at {location}",
+                self.order_id
+            )));
+        };
+        let r = &mut self.list[i];
+        r.quantity = (r.quantity - units).max(0);
+        if r.quantity == 0 {
+            r.status = emptied;
         }
+        r.updated_at = now;
+        self.dirty[i] = true;
+        Ok(())
     }
 
     /// Records allocations the book made: grows the line's active

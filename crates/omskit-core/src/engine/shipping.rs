@@ -444,23 +444,7 @@ fn record_shipment(
     let mut held = OrderReservations::load(w, order.id)?;
     for line in &f.lines {
         let units = i64::from(line.quantity);
-        let Some(r) = held.list.iter_mut().find(|r| {
-            r.line_id == line.line_id
-                && r.location == f.location
-                && r.status == ReservationStatus::Active
-        }) else {
-            return Err(Error::storage(format!(
-                "line {} of fulfillment order {id} has no reservation at {}",
-                line.line_id, f.location
-            )));
-        };
-        r.quantity -= units;
-        if r.quantity <= 0 {
-            r.quantity = 0;
-            r.status = ReservationStatus::Committed;
-        }
-        r.updated_at = w.now;
-        held.mark_line_dirty(line.line_id, &f.location);
+        held.shrink(line.line_id, &f.location, units, ReservationStatus::Committed, w.now)?;
         book.consume(&line.sku, &f.location, units);
         w.movement(
             MovementKind::Shipment,
