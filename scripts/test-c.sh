@@ -47,12 +47,17 @@ export RUST_BACKTRACE=0
 
 echo "== C tests, shared library, valgrind"
 vg "$build/test_c"
+echo "== C fulfilment and shipping tests, shared library, valgrind"
+vg "$build/test_fulfillment"
 echo "== C++ tests, shared library, valgrind"
 vg "$build/test_cpp"
 
 echo "== C tests, static library, AddressSanitizer + UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/test_c_asan"
+echo "== C fulfilment and shipping tests, static library, AddressSanitizer + UndefinedBehaviorSanitizer"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    "$build/test_fulfillment_asan"
 echo "== C++ tests, static library, AddressSanitizer + UndefinedBehaviorSanitizer"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     "$build/test_cpp_asan"

@@ -1,8 +1,11 @@
 /*
- * An order's life through the omskit C interface: place it, edit it, hold
- * and release it, record its payment, cancel part of it, then all of it,
- * and check the audit chain. Every step that exists today; fulfilment,
- * shipping and delivery come with later versions of omskit.
+ * Orders' lives through the omskit C interface. The first order is placed,
+ * edited, held and released, paid, cancelled in part, then in full. The
+ * second goes all the way: fulfilled, picked (one unit short, found at
+ * another warehouse), packed, shipped by rate shopping, tracked (a
+ * duplicate and a late carrier event included) and delivered with proof,
+ * with the customer notifications that calls for. Then the audit chain is
+ * checked.
  *
  *     lifecycle_c              in memory
  *     lifecycle_c shop.db      in a SQLite file (created if missing)
@@ -12,6 +15,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "omskit.h"
 
@@ -56,6 +60,8 @@ int main(int argc, char **argv) {
 
     omskit_status st = omskit_add_location(oms, "WH-EAST", "East DC", 1);
     if (st != OMSKIT_STATUS_CONFLICT) must(st, "add_location"); /* exists in a reused file */
+    st = omskit_add_location(oms, "WH-WEST", "West DC", 2);
+    if (st != OMSKIT_STATUS_CONFLICT) must(st, "add_location");
     must(omskit_receive_stock(oms, "MUG", "WH-EAST", 20, "PO-77"), "receive_stock");
     must(omskit_receive_stock(oms, "LAPTOP", "WH-EAST", 2, "PO-77"), "receive_stock");
     printf("stock received\n");
@@ -139,6 +145,141 @@ int main(int argc, char **argv) {
                             NULL);
     printf("a 100-laptop order: %s, short of %s (%s)\n", omskit_status_name(st),
            omskit_last_error_sku(), omskit_last_error_message());
+
+    /* 7. A second order, all the way to the customer's door. */
+    must(omskit_receive_stock(oms, "MUG", "WH-WEST", 10, "PO-78"), "receive_stock");
+    must(omskit_set_bin(oms, "MUG", "WH-EAST", "A-01"), "set_bin");
+    must(omskit_register_standard_carrier(oms, "USD"), "register_standard_carrier");
+    omskit_string_free(id);
+    id = NULL;
+    must(omskit_place_order(oms, draft, &order), "place_order");
+    must(omskit_json_get(order, "/id", &id), "json_get /id");
+    omskit_string_free(order);
+    printf("7. placed order %s for 4 mugs\n", id);
+
+    /* Fulfil: one fulfilment order per warehouse the units are reserved at. */
+    char *fulfillments = NULL, *fid = NULL;
+    must(omskit_fulfil(oms, id, &fulfillments), "fulfil");
+    must(omskit_json_get(fulfillments, "/0/id", &fid), "json_get fulfilment id");
+    show(fulfillments, "ships from", "/0/location");
+    omskit_string_free(fulfillments);
+
+    /* A pick list walks the bins; the picker finds 3 mugs, not 4. */
+    char ids[128], *pick_list = NULL;
+    snprintf(ids, sizeof ids, "[\"%s\"]", fid);
+    must(omskit_create_pick_list(oms, "WH-EAST", ids, &pick_list), "create_pick_list");
+    show(pick_list, "pick from bin", "/entries/0/bin");
+    show(pick_list, "units", "/entries/0/quantity");
+    omskit_string_free(pick_list);
+    char *fulfillment = NULL;
+    must(omskit_confirm_pick(oms, fid, "[{\"line_id\": 1, \"quantity\": 3}]", &fulfillment), "confirm_pick");
+    show(fulfillment, "picked", "/lines/0/quantity");
+    omskit_string_free(fulfillment);
+    must(omskit_fulfillments(oms, id, &fulfillments), "fulfillments");
+    show(fulfillments, "short unit at", "/1/location");
+    char *west = NULL;
+    must(omskit_json_get(fulfillments, "/1/id", &west), "json_get");
+    omskit_string_free(fulfillments);
+
+    /* Pack and ship the East DC's 3 mugs with the cheapest quote. */
+    must(omskit_pack(oms, fid,
+                     "[{\"id\": \"BOX-1\", \"weight_kg\": \"1.5\", \"length_cm\": \"30\","
+                     " \"width_cm\": \"20\", \"height_cm\": \"15\","
+                     " \"lines\": [{\"line_id\": 1, \"quantity\": 3}]}]",
+                     NULL),
+         "pack");
+    char *quotes = NULL;
+    must(omskit_quote_shipment(oms, fid, &quotes), "quote_shipment");
+    show(quotes, "cheapest quote", "/0/cost");
+    omskit_string_free(quotes);
+    must(omskit_ship_with(oms, fid, "{\"rule\": \"cheapest\"}", &fulfillment), "ship_with");
+    char *tracking = NULL;
+    must(omskit_json_get(fulfillment, "/shipment/tracking_number", &tracking), "json_get");
+    show(fulfillment, "shipped with", "/shipment/service");
+    show(fulfillment, "tracking", "/shipment/tracking_number");
+    omskit_string_free(fulfillment);
+
+    /* The West DC's mug: picked, packed and shipped the fastest way. */
+    snprintf(ids, sizeof ids, "[\"%s\"]", west);
+    must(omskit_create_pick_list(oms, "WH-WEST", ids, &pick_list), "create_pick_list");
+    omskit_string_free(pick_list);
+    must(omskit_confirm_pick(oms, west, "[{\"line_id\": 1, \"quantity\": 1}]", NULL), "confirm_pick");
+    must(omskit_pack(oms, west,
+                     "[{\"id\": \"BOX-2\", \"weight_kg\": \"0.5\", \"length_cm\": \"12\","
+                     " \"width_cm\": \"12\", \"height_cm\": \"12\","
+                     " \"lines\": [{\"line_id\": 1, \"quantity\": 1}]}]",
+                     NULL),
+         "pack");
+    must(omskit_ship_with(oms, west, "{\"rule\": \"fastest\"}", &fulfillment), "ship_with");
+    char *tracking2 = NULL;
+    must(omskit_json_get(fulfillment, "/shipment/tracking_number", &tracking2), "json_get");
+    omskit_string_free(fulfillment);
+    must(omskit_order(oms, id, &order), "order");
+    show(order, "order status", "/status");
+    omskit_string_free(order);
+
+    /* Carrier events: one arrives twice, one arrives late; neither moves
+     * the shipment backwards. */
+    const char *updates[] = {
+        "{\"carrier_event_id\": \"c-2\", \"kind\": \"in_transit\", \"occurred_at\": \"2030-01-06T10:00:00Z\"}",
+        "{\"carrier_event_id\": \"c-2\", \"kind\": \"in_transit\", \"occurred_at\": \"2030-01-06T10:00:00Z\"}",
+        "{\"carrier_event_id\": \"c-1\", \"kind\": \"picked_up\", \"occurred_at\": \"2030-01-05T16:00:00Z\"}",
+        "{\"carrier_event_id\": \"c-3\", \"kind\": \"out_for_delivery\", \"occurred_at\": \"2030-01-07T08:00:00Z\"}",
+    };
+    for (size_t i = 0; i < sizeof updates / sizeof *updates; i++) {
+        char *outcome = NULL, *recorded = NULL, *applied = NULL, *status = NULL;
+        must(omskit_record_tracking_event(oms, tracking, updates[i], &outcome), "record_tracking_event");
+        must(omskit_json_get(outcome, "/recorded", &recorded), "json_get");
+        must(omskit_json_get(outcome, "/applied", &applied), "json_get");
+        must(omskit_json_get(outcome, "/fulfillment/status", &status), "json_get");
+        printf("  event %zu: recorded %-5s applied %-5s -> %s\n", i + 1, recorded, applied, status);
+        omskit_string_free(recorded);
+        omskit_string_free(applied);
+        omskit_string_free(status);
+        omskit_string_free(outcome);
+    }
+
+    /* Delivered, with proof; the other box too. */
+    char *outcome = NULL;
+    must(omskit_confirm_delivery(oms, tracking, "{\"signed_by\": \"A. Lovelace\", \"location\": \"front door\"}",
+                                 "2030-01-07T15:04:05Z", &outcome),
+         "confirm_delivery");
+    show(outcome, "signed by", "/fulfillment/shipment/proof/signed_by");
+    omskit_string_free(outcome);
+    must(omskit_confirm_delivery(oms, tracking2, "{}", "2030-01-07T16:00:00Z", NULL), "confirm_delivery");
+    must(omskit_order(oms, id, &order), "order");
+    show(order, "order status", "/status");
+    omskit_string_free(order);
+
+    /* What the customer hears about, read from the log (a worker would
+     * store the cursor and resume from it). */
+    char *page = NULL;
+    must(omskit_notifications_since(oms, 0, 100000, &page), "notifications_since");
+    printf("  notifications:");
+    for (int i = 0;; i++) {
+        char pointer[64], *kind = NULL, *order_id = NULL;
+        snprintf(pointer, sizeof pointer, "/notifications/%d/kind", i);
+        if (omskit_json_get(page, pointer, &kind) != OMSKIT_STATUS_OK) break;
+        snprintf(pointer, sizeof pointer, "/notifications/%d/order_id", i);
+        must(omskit_json_get(page, pointer, &order_id), "json_get");
+        if (strcmp(order_id, id) == 0) printf(" %s", kind);
+        omskit_string_free(order_id);
+        omskit_string_free(kind);
+    }
+    printf("\n");
+    omskit_string_free(page);
+    omskit_string_free(tracking);
+    omskit_string_free(tracking2);
+    omskit_string_free(west);
+    omskit_string_free(fid);
+
+    /* The fulfilment life cycle, drawn from the engine's own table. */
+    char *diagram = NULL;
+    must(omskit_state_diagram("fulfillment", OMSKIT_DIAGRAM_FORMAT_MERMAID, &diagram), "state_diagram");
+    const char *line = strchr(diagram, '\n'); /* the second line: where it starts */
+    line = line != NULL ? line + 1 + strspn(line + 1, " ") : "";
+    printf("the fulfilment life cycle starts: %.*s\n", (int)strcspn(line, "\n"), line);
+    omskit_string_free(diagram);
 
     char *events = NULL;
     must(omskit_events_since(oms, 0, 1000, &events), "events_since");

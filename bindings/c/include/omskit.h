@@ -22,8 +22,12 @@
  *   Out-parameters documented "NULL or valid" may be NULL when the result
  *   is not wanted; every other pointer must not be NULL.
  * - Documents cross as JSON: an order draft in, an order out (see
- *   omskit_place_order for the draft's shape, with an example). Money is
- *   always a decimal string ("19.99"), never a double.
+ *   omskit_place_order for the draft's shape, with an example); packages,
+ *   picks, tracking events and carrier configurations in, fulfilment
+ *   orders, pick lists, quotes and notifications out. Money is always a
+ *   decimal string ("19.99"), never a double; times are RFC 3339 text.
+ * - A carrier the application implements is an omskit_carrier: a struct of
+ *   callbacks exchanging JSON (its documentation says who frees what).
  * - Bad input is a status, never a crash: a NULL pointer, text that is not
  *   UTF-8 or not JSON, or an enum value out of range is
  *   OMSKIT_STATUS_INVALID_ARGUMENT; JSON of the wrong shape or a bad value
@@ -73,8 +77,9 @@ typedef enum {
      */
     OMSKIT_STATUS_OK = 0,
     /**
-     * An order, order line, location or subscription does not exist
-     * (`omskit_last_error_json()` has `entity` and `id`).
+     * An order, order line, location, subscription, fulfilment order,
+     * shipment (tracking number), carrier or carrier service does not
+     * exist (`omskit_last_error_json()` has `entity` and `id`).
      */
     OMSKIT_STATUS_NOT_FOUND = 1,
     /**
@@ -89,8 +94,9 @@ typedef enum {
      */
     OMSKIT_STATUS_INSUFFICIENT_STOCK = 3,
     /**
-     * The action is not allowed in the order's current state
-     * (`omskit_last_error_json()` has `entity`, `from` and `action`).
+     * The action is not allowed in the current state of the order or
+     * fulfilment order (`omskit_last_error_json()` has `entity`, `from`
+     * and `action`).
      */
     OMSKIT_STATUS_INVALID_TRANSITION = 4,
     /**
@@ -102,7 +108,9 @@ typedef enum {
      */
     OMSKIT_STATUS_CONFLICT = 5,
     /**
-     * The storage backend failed (file, database or connection).
+     * The storage backend failed (file, database or connection), or a
+     * carrier did (`omskit_last_error_json()` has `retryable`: true for a
+     * transient failure).
      */
     OMSKIT_STATUS_STORAGE = 6,
     /**
@@ -121,7 +129,8 @@ typedef enum {
      */
     OMSKIT_STATUS_UNKNOWN_CURRENCY = 9,
     /**
-     * Arithmetic between amounts of two different currencies.
+     * Arithmetic between amounts of two different currencies, or carriers
+     * quoting in different currencies for rate shopping.
      */
     OMSKIT_STATUS_CURRENCY_MISMATCH = 10,
     /**
@@ -170,6 +179,20 @@ typedef enum {
 } omskit_synchronous;
 
 /**
+ * The text format of `omskit_state_diagram`.
+ */
+typedef enum {
+    /**
+     * Mermaid `stateDiagram-v2` source.
+     */
+    OMSKIT_DIAGRAM_FORMAT_MERMAID = 0,
+    /**
+     * A Graphviz DOT `digraph`, laid out left to right.
+     */
+    OMSKIT_DIAGRAM_FORMAT_DOT = 1,
+} omskit_diagram_format;
+
+/**
  * An order-management engine over one store. Opaque: create it with
  * `omskit_oms_in_memory`, `omskit_oms_open`, `omskit_oms_open_with`,
  * `omskit_oms_connect` or `omskit_oms_connect_with`; free it with
@@ -181,6 +204,137 @@ typedef enum {
  * need the handle to themselves.
  */
 typedef struct omskit_oms omskit_oms;
+
+/**
+ * Quotes a shipment (see `omskit_carrier`). Returns an `omskit_status`
+ * value.
+ */
+typedef int32_t (*omskit_carrier_quote_fn)(const char *request_json,
+                                           void *user_data,
+                                           char **out_json);
+
+/**
+ * Buys a label (see `omskit_carrier`). Returns an `omskit_status` value.
+ */
+typedef int32_t (*omskit_carrier_label_fn)(const char *request_json,
+                                           const char *service,
+                                           void *user_data,
+                                           char **out_json);
+
+/**
+ * Voids a label (see `omskit_carrier`). Returns an `omskit_status` value.
+ */
+typedef int32_t (*omskit_carrier_void_fn)(const char *tracking_number,
+                                          void *user_data,
+                                          char **out_error);
+
+/**
+ * Releases a carrier's `user_data` (see `omskit_carrier`).
+ */
+typedef void (*omskit_carrier_free_fn)(void *user_data);
+
+/**
+ * A shipping carrier implemented by the application (a real carrier's
+ * API), for `omskit_register_carrier`. omskit calls it outside any storage
+ * transaction, so a callback may block on the network.
+ *
+ * Every callback returns an `omskit_status` value (declared `int32_t`, so
+ * that any value is safe to return): `OMSKIT_STATUS_OK` on success.
+ *
+ * **Documents.** `request_json` is what to quote or label:
+ *
+ * ```json
+ * {"origin": "WH-EAST",
+ *  "destination": {"name": "Ada Lovelace", "line1": "12 Analytical Row",
+ *                  "line2": null, "city": "Springfield", "region": "IL",
+ *                  "postal_code": "62701", "country": "US"},
+ *  "parcels": [{"weight_kg": "1.2", "length_cm": "30", "width_cm": "20",
+ *               "height_cm": "10"}],
+ *  "ship_at": "2026-01-05T14:30:00.123456Z"}
+ * ```
+ *
+ * `quote` answers with a JSON array of quotes, one per service that can
+ * carry the parcels (`[]` when none can); `carrier` may be left out (omskit
+ * sets it to the registered name):
+ *
+ * ```json
+ * [{"service": "overnight", "cost": "24.00", "currency": "USD",
+ *   "transit_days": 1, "promised_delivery": "2026-01-06T23:59:59Z"}]
+ * ```
+ *
+ * `create_label` buys a label for `service` and answers with it (the
+ * tracking number must be new: it identifies the shipment from then on):
+ *
+ * ```json
+ * {"tracking_number": "1Z999AA10123456784", "label_reference": "lbl-77",
+ *  "cost": "24.00", "currency": "USD",
+ *  "promised_delivery": "2026-01-06T23:59:59Z"}
+ * ```
+ *
+ * `void_label` voids a label omskit bought but could not record (the
+ * shipment failed to commit); its failure is not reported to the caller
+ * of `omskit_ship`.
+ *
+ * **Ownership.** The strings omskit passes in (`request_json`, `service`,
+ * `tracking_number`) belong to omskit and are valid only during the call.
+ * `*out_json` / `*out_error` is NULL on entry; a callback that answers
+ * stores there a NUL-terminated UTF-8 string **allocated with `malloc`**
+ * (`strdup`, for instance), which omskit frees with `free` once it has
+ * read it, whatever the status. On success it is the answer above; on
+ * failure it is optional and describes the error, either as plain text
+ * (the message) or as a JSON object `{"message": "...", "field": "..."}`.
+ *
+ * **Failures** become omskit errors of the function that called the
+ * carrier (`omskit_quote_shipment`, `omskit_ship`, `omskit_ship_with`):
+ * `OMSKIT_STATUS_VALIDATION` stays `VALIDATION` (field as given, else
+ * `carrier`), `OMSKIT_STATUS_NOT_FOUND` becomes `NOT_FOUND` (entity
+ * `carrier service` for `create_label`, `label` for `void_label`,
+ * `carrier` for `quote`), `OMSKIT_STATUS_CONFLICT` stays `CONFLICT`,
+ * `OMSKIT_STATUS_STORAGE` means a transient failure of the carrier's API
+ * and stays `STORAGE` (retryable); any other value, and an answer that is
+ * missing, not UTF-8 or not JSON of the shape above, becomes `STORAGE`
+ * (not retryable) whose message names the carrier, the callback and the
+ * status.
+ *
+ * **Threads.** Callbacks may run on any thread that uses the handle, and
+ * several at once; `user_data` must allow that. They may call omskit
+ * functions on the same handle (but not free it). They must return
+ * normally: no `longjmp`, and no C++ exception may leave them.
+ *
+ * **Lifetime.** On success, `omskit_register_carrier` takes `user_data`:
+ * `free_user_data` (when not NULL) is called with it exactly once, when
+ * omskit no longer uses the carrier: when the handle is freed, or after
+ * another carrier is registered under the same name and the calls still
+ * using this one have returned. It must not call omskit functions on the
+ * handle. On failure nothing is taken: `user_data` is still the caller's.
+ */
+typedef struct {
+    /**
+     * The carrier's name, as quotes, shipments and `omskit_ship` name it:
+     * 1 to 128 characters, no whitespace. Copied.
+     */
+    const char *name;
+    /**
+     * Passed to every callback, and to `free_user_data`.
+     */
+    void *user_data;
+    /**
+     * Quotes the shipment in `request_json`; required.
+     */
+    omskit_carrier_quote_fn quote;
+    /**
+     * Buys a label for `service`; required.
+     */
+    omskit_carrier_label_fn create_label;
+    /**
+     * Voids the label of `tracking_number`; required.
+     */
+    omskit_carrier_void_fn void_label;
+    /**
+     * Releases `user_data`; may be NULL.
+     */
+    omskit_carrier_free_fn free_user_data;
+} omskit_carrier;
 
 /**
  * Receives one committed event as JSON (see `omskit_events_since`) and the
@@ -224,6 +378,102 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Registers the built-in table-rate carrier under the name `table-rate`,
+ * prices in `currency` (an ISO 4217 code such as `"USD"`, rounded to its
+ * minor unit), replacing any carrier of that name:
+ *
+ * | service (transit)  | zone (countries)      | ≤ 1 kg | ≤ 5 kg | ≤ 20 kg | ≤ 70 kg |
+ * |--------------------|-----------------------|-------:|-------:|--------:|--------:|
+ * | `ground` (5 days)  | `domestic` (`US`)     |   5.00 |   8.50 |   15.00 |   40.00 |
+ * | `express` (1 day)  | `domestic` (`US`)     |  10.00 |  17.00 |   30.00 |   80.00 |
+ * | `ground` (5 days)  | `international` (`*`) |  15.00 |  25.00 |   45.00 |  120.00 |
+ * | `express` (1 day)  | `international` (`*`) |  30.00 |  50.00 |   90.00 |  240.00 |
+ *
+ * The weight is the sum of the parcels' billable weights (the larger of
+ * the actual weight and length × width × height / 5000); heavier than
+ * 70 kg is not quoted. Delivery is promised after the transit days
+ * (Monday to Friday) at 23:59:59 UTC.
+ *
+ * Errors: `UNKNOWN_CURRENCY` for a code that is not in omskit's ISO 4217
+ * table.
+ *
+ * # Safety
+ * `oms` is a live handle; `currency` is NUL-terminated.
+ */
+omskit_status omskit_register_standard_carrier(const omskit_oms *oms, const char *currency);
+
+/**
+ * Registers a table-rate carrier configured by `config_json`, replacing
+ * any carrier of the same name:
+ *
+ * ```json
+ * {"name": "local-courier", "currency": "EUR",
+ *  "zones": [{"name": "home", "countries": ["DE", "AT"]},
+ *            {"name": "world", "countries": ["*"]}],
+ *  "services": [{"name": "next-day", "transit_days": 1}],
+ *  "rates": [{"service": "next-day", "zone": "home", "up_to_kg": "10", "price": "6.90"}],
+ *  "transit_days": [{"service": "next-day", "zone": "world", "days": 4}]}
+ * ```
+ *
+ * `"*"` among a zone's countries makes it the zone of every country no
+ * zone lists; `transit_days` (per-zone overrides) may be left out.
+ *
+ * Errors: `INVALID_ARGUMENT` when `config_json` is not JSON; `VALIDATION`
+ * naming the field (`name`, `services[0].name`, `zones[1].countries[0]`,
+ * `rates[2].price`, `transit_days[0].days`, `currency`...).
+ *
+ * # Safety
+ * `oms` is a live handle; `config_json` is NUL-terminated.
+ */
+omskit_status omskit_register_table_rate_carrier(const omskit_oms *oms, const char *config_json);
+
+/**
+ * The names of the registered carriers, sorted, as a JSON array:
+ * `["local-courier", "table-rate"]`.
+ *
+ * # Safety
+ * `oms` is a live handle; `out_json` is valid for writing a pointer. Free
+ * the string with `omskit_string_free`.
+ */
+omskit_status omskit_carriers(const omskit_oms *oms, char **out_json);
+
+/**
+ * Registers a carrier implemented by the application (see
+ * `omskit_carrier` for the callbacks' contract), replacing any carrier of
+ * the same name. The struct is copied; on success omskit owns `user_data`
+ * until it calls `free_user_data`.
+ *
+ * ```c
+ * static int32_t quote(const char *request_json, void *user, char **out_json) {
+ *     *out_json = strdup("[{\"service\": \"overnight\", \"cost\": \"24.00\","
+ *                        " \"currency\": \"USD\", \"transit_days\": 1,"
+ *                        " \"promised_delivery\": \"2026-01-06T23:59:59Z\"}]");
+ *     return *out_json ? OMSKIT_STATUS_OK : OMSKIT_STATUS_STORAGE;
+ * }
+ * ...
+ * omskit_carrier carrier = {"acme", &acme_client, quote, create_label, void_label, NULL};
+ * omskit_status st = omskit_register_carrier(oms, &carrier);
+ * ```
+ *
+ * Errors: `INVALID_ARGUMENT` when `carrier`, `carrier->name` or one of the
+ * three required callbacks is NULL (field `carrier.name`,
+ * `carrier.quote`...) or the name is not UTF-8; `VALIDATION` (field
+ * `carrier.name`) for an empty name, one longer than 128 characters or
+ * with whitespace.
+ *
+ * # Safety
+ * `oms` is a live handle; `carrier` points to an `omskit_carrier` whose
+ * `name` is NUL-terminated and whose callbacks honour its contract with
+ * its `user_data`.
+ */
+omskit_status omskit_register_carrier(const omskit_oms *oms, const omskit_carrier *carrier);
+
+/**
+ * The C library's `free`, for the answers callbacks allocate with `malloc`.
+ */
+extern void free(void *ptr);
+
+/**
  * Up to `limit` committed events with a sequence number above `after`,
  * ascending, as a JSON array. Page through the log by passing the last
  * `seq` seen (0 to start):
@@ -240,7 +490,13 @@ extern "C" {
  * `LocationActivityChanged`, `StockReceived`, `StockAdjusted`,
  * `OrderPlaced`, `StockReserved`, `StockReleased`, `OrderHeld`,
  * `OrderHoldReleased`, `OrderEdited`, `OrderLinesCancelled`,
- * `OrderCancelled`, `PaymentRecorded`.
+ * `OrderCancelled`, `PaymentRecorded`, `OrderStatusChanged`,
+ * `FulfillmentCreated`, `FulfillmentStatusChanged`, `PickConfirmed`,
+ * `UnitsUnfulfilled`, `FulfillmentPacked`, `FulfillmentShipped`,
+ * `StockShipped`, `FulfillmentDelivered`, `ShipmentException`,
+ * `ShipmentDelayed`, `FulfillmentCancelled`. `stream` is `order:<id>`,
+ * `fulfillment:<id>`, `stock:<sku>@<location>` or `location:<code>`.
+ * `omskit_notification_for` turns an event into a customer notification.
  *
  * # Safety
  * `oms` is a live handle; `out_json` is valid for writing a pointer. Free
@@ -302,6 +558,250 @@ omskit_status omskit_subscribe(const omskit_oms *oms,
  * `oms` is a live handle.
  */
 omskit_status omskit_unsubscribe(const omskit_oms *oms, uint64_t subscription);
+
+/**
+ * Creates fulfilment orders for every reserved unit of an order that is
+ * not in an open fulfilment order yet: one per location the units are
+ * reserved at (a split shipment), lines in line order. The order becomes
+ * `processing`. Calling it again creates only what is missing (an empty
+ * array when nothing is).
+ *
+ * `*out_fulfillments_json` (when `out_fulfillments_json` is not NULL)
+ * receives the new fulfilment orders as a JSON array:
+ *
+ * ```json
+ * [{"id": "0190a5f2-...", "order_id": "0190a5f1-...", "location": "WH-EAST",
+ *   "status": "ready", "held_from": null, "reason": null,
+ *   "lines": [{"line_id": 1, "sku": "MUG", "quantity": 4}],
+ *   "packages": [], "shipment": null,
+ *   "created_at": "2026-01-05T14:30:00.123456Z", "updated_at": "..."}]
+ * ```
+ *
+ * A fulfilment order's `status` is `ready`, `picking`, `picked`, `packed`,
+ * `shipped`, `in_transit`, `out_for_delivery`, `delivered`,
+ * `delivery_failed`, `returned_to_sender`, `on_hold` or `cancelled`;
+ * `held_from` is the state a hold interrupted; `shipment` (once shipped)
+ * has `tracking_number`, `carrier`, `service`, `label_reference`, `cost`,
+ * `currency`, `shipped_at`, `promised_delivery`, `rejected_quotes`,
+ * `last_status_at`, `delivered_at`, `proof`, `thresholds` and
+ * `delay_notified`.
+ *
+ * Errors: `VALIDATION` (`order_id`); `NOT_FOUND`; `INVALID_TRANSITION`
+ * for an order on hold, cancelled or fully shipped.
+ *
+ * # Safety
+ * `oms` is a live handle; `order_id` is NUL-terminated;
+ * `out_fulfillments_json` is NULL or valid for writing a pointer. Free the
+ * string with `omskit_string_free`.
+ */
+omskit_status omskit_fulfil(const omskit_oms *oms,
+                            const char *order_id,
+                            char **out_fulfillments_json);
+
+/**
+ * The fulfilment order with id `fulfillment_id`, as JSON (see
+ * `omskit_fulfil`).
+ *
+ * Errors: `VALIDATION` (`fulfillment_id`) for text that is not an id;
+ * `NOT_FOUND` (entity `fulfillment order`).
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` is NUL-terminated;
+ * `out_fulfillment_json` is valid for writing a pointer. Free the string
+ * with `omskit_string_free`.
+ */
+omskit_status omskit_fulfillment(const omskit_oms *oms,
+                                 const char *fulfillment_id,
+                                 char **out_fulfillment_json);
+
+/**
+ * Every fulfilment order of an order, cancelled ones included, oldest
+ * first, as a JSON array (see `omskit_fulfil`).
+ *
+ * Errors: `VALIDATION` (`order_id`); `NOT_FOUND` for an unknown order.
+ *
+ * # Safety
+ * `oms` is a live handle; `order_id` is NUL-terminated; `out_json` is
+ * valid for writing a pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_fulfillments(const omskit_oms *oms, const char *order_id, char **out_json);
+
+/**
+ * Records the bin `sku` is stored in at `location` (replacing any bin
+ * recorded before); pick lists walk the bins in order.
+ *
+ * Errors: `VALIDATION` (`sku`; `bin` empty, longer than 64 bytes or with
+ * control characters); `NOT_FOUND` for an unknown location.
+ *
+ * # Safety
+ * `oms` is a live handle; the strings are NUL-terminated.
+ */
+omskit_status omskit_set_bin(const omskit_oms *oms,
+                             const char *sku,
+                             const char *location,
+                             const char *bin);
+
+/**
+ * The bin of `sku` at `location`: `*out_bin` receives it, or NULL when no
+ * bin was recorded (the call still returns `OMSKIT_STATUS_OK`).
+ *
+ * Errors: `NOT_FOUND` for an unknown location.
+ *
+ * # Safety
+ * `oms` is a live handle; the strings are NUL-terminated; `out_bin` is
+ * valid for writing a pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_bin(const omskit_oms *oms,
+                         const char *sku,
+                         const char *location,
+                         char **out_bin);
+
+/**
+ * Batches `ready` fulfilment orders of one location into one pick list:
+ * a single walk sorted by bin (SKUs without a bin last), with the units
+ * each fulfilment order gets. They move to `picking`.
+ * `fulfillment_ids_json` is a JSON array of fulfilment order ids (1 to
+ * 1,000, each once): `["0190a5f2-...", "0190a5f3-..."]`.
+ *
+ * `*out_pick_list_json` receives the pick list:
+ *
+ * ```json
+ * {"id": "...", "location": "WH-EAST", "created_at": "...",
+ *  "entries": [{"bin": "A-01", "sku": "MUG", "quantity": 6,
+ *               "sources": [{"fulfillment_id": "...", "order_id": "...",
+ *                            "line_id": 1, "quantity": 4}, ...]}],
+ *  "totals": [{"fulfillment_id": "...", "order_id": "...", "units": 4}]}
+ * ```
+ *
+ * Errors: `INVALID_ARGUMENT` when `fulfillment_ids_json` is not JSON;
+ * `VALIDATION` (`fulfillment_ids` empty or not an array,
+ * `fulfillment_ids[1]` not an id, listed twice or at another location);
+ * `NOT_FOUND` (location, fulfilment order); `INVALID_TRANSITION` for one
+ * that is not `ready`. Nothing changes on error.
+ *
+ * # Safety
+ * `oms` is a live handle; `location` and `fulfillment_ids_json` are
+ * NUL-terminated; `out_pick_list_json` is valid for writing a pointer.
+ * Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_create_pick_list(const omskit_oms *oms,
+                                      const char *location,
+                                      const char *fulfillment_ids_json,
+                                      char **out_pick_list_json);
+
+/**
+ * Confirms what was picked for a fulfilment order (`picking` → `picked`).
+ * `picked_json` lists every line of the fulfilment order once, with the
+ * units actually picked:
+ *
+ * ```json
+ * [{"line_id": 1, "quantity": 4}, {"line_id": 2, "quantity": 0}]
+ * ```
+ *
+ * Units missing from a line (a short pick) are written off at the
+ * location through the stock ledger, then re-reserved at other locations
+ * by priority in new `ready` fulfilment orders (see `omskit_fulfillments`);
+ * units no location has stay unreserved on the order with a
+ * `UnitsUnfulfilled` event. A fulfilment order with nothing picked is
+ * cancelled.
+ *
+ * Errors: `INVALID_ARGUMENT` when `picked_json` is not JSON; `VALIDATION`
+ * (`picked` not an array, `picked[0].line_id` unknown or listed twice, a
+ * line missing, `picked[0].quantity` negative or above what was expected);
+ * `NOT_FOUND`; `INVALID_TRANSITION` when it is not being picked.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` and `picked_json` are
+ * NUL-terminated; `out_fulfillment_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_confirm_pick(const omskit_oms *oms,
+                                  const char *fulfillment_id,
+                                  const char *picked_json,
+                                  char **out_fulfillment_json);
+
+/**
+ * Puts the picked units of a fulfilment order into packages (`picked` →
+ * `packed`): every unit in exactly one package, no package empty, package
+ * ids unique. `packages_json` is a JSON array; weights (kg) and dimensions
+ * (cm) are decimal strings above zero and at most 1000:
+ *
+ * ```json
+ * [{"id": "BOX-1", "weight_kg": "1.2", "length_cm": "30", "width_cm": "20",
+ *   "height_cm": "10", "lines": [{"line_id": 1, "quantity": 4}]}]
+ * ```
+ *
+ * Errors: `INVALID_ARGUMENT` when `packages_json` is not JSON;
+ * `VALIDATION` naming the field (`packages[1].weight_kg`,
+ * `packages[1].id` for an id used twice, `packages[0].lines[2].line_id`,
+ * `packages` when the units do not add up); `NOT_FOUND`;
+ * `INVALID_TRANSITION` when it is not picked.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` and `packages_json` are
+ * NUL-terminated; `out_fulfillment_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_pack(const omskit_oms *oms,
+                          const char *fulfillment_id,
+                          const char *packages_json,
+                          char **out_fulfillment_json);
+
+/**
+ * Stops a fulfilment order before shipment (status `on_hold`, remembering
+ * the state in `held_from`) until `omskit_release_fulfillment`.
+ *
+ * Errors: `VALIDATION` (empty `reason`, `fulfillment_id`); `NOT_FOUND`;
+ * `INVALID_TRANSITION` once it has shipped, when it is cancelled or
+ * already on hold.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` and `reason` are
+ * NUL-terminated; `out_fulfillment_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_hold_fulfillment(const omskit_oms *oms,
+                                      const char *fulfillment_id,
+                                      const char *reason,
+                                      char **out_fulfillment_json);
+
+/**
+ * Releases a held fulfilment order back to the state the hold
+ * interrupted.
+ *
+ * Errors: `VALIDATION` (`fulfillment_id`); `NOT_FOUND`;
+ * `INVALID_TRANSITION` when it is not on hold.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` is NUL-terminated;
+ * `out_fulfillment_json` is NULL or valid for writing a pointer. Free the
+ * string with `omskit_string_free`.
+ */
+omskit_status omskit_release_fulfillment(const omskit_oms *oms,
+                                         const char *fulfillment_id,
+                                         char **out_fulfillment_json);
+
+/**
+ * Cancels a fulfilment order before shipment. Its units go back to the
+ * order, still reserved (a later `omskit_fulfil` puts them in a new
+ * fulfilment order); picked units go back to their bin. When its location
+ * no longer takes reservations, each line is re-reserved elsewhere if it
+ * can be in full. When no open fulfilment order is left and nothing has
+ * shipped, the order goes back to `placed`.
+ *
+ * Errors: `VALIDATION` (empty `reason`, `fulfillment_id`); `NOT_FOUND`;
+ * `INVALID_TRANSITION` once it has shipped or when it is already
+ * cancelled.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` and `reason` are
+ * NUL-terminated; `out_fulfillment_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_cancel_fulfillment(const omskit_oms *oms,
+                                        const char *fulfillment_id,
+                                        const char *reason,
+                                        char **out_fulfillment_json);
 
 /**
  * Creates an engine over a fresh in-memory store: fast, and gone when the
@@ -514,7 +1014,9 @@ omskit_status omskit_available(const omskit_oms *oms, const char *sku, int64_t *
  *   "reserved_delta": 0, "reason": null, "reference": "PO-1"}]
  * ```
  *
- * `kind` is `receipt`, `adjustment`, `reservation` or `release`.
+ * `kind` is `receipt`, `adjustment` (including units written off by a
+ * short pick), `reservation`, `release` or `shipment` (units that left in
+ * a package; `reference` is the tracking number).
  *
  * # Safety
  * `oms` is a live handle; `sku` is NUL-terminated; `location` is NULL or
@@ -525,6 +1027,79 @@ omskit_status omskit_stock_movements(const omskit_oms *oms,
                                      const char *sku,
                                      const char *location,
                                      char **out_json);
+
+/**
+ * The customer notification an event calls for. `event_json` is one event
+ * as `omskit_events_since` lists it or `omskit_subscribe` delivers it.
+ * `*out_notification_json` receives NULL when the event is not a
+ * customer-facing moment (the call still returns `OMSKIT_STATUS_OK`), or:
+ *
+ * ```json
+ * {"event_seq": 42, "kind": "shipped", "template_key": "shipped",
+ *  "order_id": "...", "external_id": "web-1001",
+ *  "recipient": {"customer_id": "c-42", "name": "Ada Lovelace",
+ *                "email": "ada@example.com", "phone": null},
+ *  "tracking": {"fulfillment_id": "...", "carrier": "table-rate",
+ *               "service": "ground", "tracking_number": "TR...",
+ *               "promised_delivery": "2026-01-12T23:59:59Z"},
+ *  "recorded_at": "2026-01-05T14:30:00.123456Z"}
+ * ```
+ *
+ * `kind` (and `template_key`) is `order_confirmed`, `shipped`,
+ * `out_for_delivery`, `delivered`, `delayed` or `delivery_failed`;
+ * `tracking` is null for `order_confirmed`. omskit sends nothing: the
+ * application renders the template and sends it.
+ *
+ * Errors: `INVALID_ARGUMENT` when `event_json` is not JSON; `VALIDATION`
+ * when it is not an event (`seq`, `payload` not an event omskit knows...).
+ *
+ * # Safety
+ * `oms` is a live handle; `event_json` is NUL-terminated;
+ * `out_notification_json` is valid for writing a pointer. Free the string
+ * with `omskit_string_free`.
+ */
+omskit_status omskit_notification_for(const omskit_oms *oms,
+                                      const char *event_json,
+                                      char **out_notification_json);
+
+/**
+ * The notifications from the events after `after` (a sequence number, 0
+ * to start), examining at most `limit` events:
+ * `{"notifications": [...], "cursor": 57}` (each notification as
+ * `omskit_notification_for` describes it). Pass `cursor` as `after` next
+ * time; a worker that stores it once the page is delivered delivers every
+ * notification at least once, across restarts.
+ *
+ * # Safety
+ * `oms` is a live handle; `out_page_json` is valid for writing a pointer.
+ * Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_notifications_since(const omskit_oms *oms,
+                                         uint64_t after,
+                                         size_t limit,
+                                         char **out_page_json);
+
+/**
+ * The state diagram of a life cycle, drawn from the transition table the
+ * engine enforces: `machine` is `"order"` or `"fulfillment"`, `format` an
+ * `omskit_diagram_format` (`OMSKIT_DIAGRAM_FORMAT_MERMAID` or
+ * `OMSKIT_DIAGRAM_FORMAT_DOT`). `*out_text` receives the diagram's source:
+ *
+ * ```text
+ * stateDiagram-v2
+ *     [*] --> placed
+ *     placed --> on_hold : hold
+ *     ...
+ * ```
+ *
+ * Errors: `INVALID_ARGUMENT` for a `format` out of range; `VALIDATION`
+ * (field `machine`) for another machine name.
+ *
+ * # Safety
+ * `machine` is NUL-terminated; `out_text` is valid for writing a pointer.
+ * Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_state_diagram(const char *machine, uint32_t format, char **out_text);
 
 /**
  * Places an order from a JSON draft: validates it, prices it, reserves
@@ -568,7 +1143,9 @@ omskit_status omskit_stock_movements(const omskit_oms *oms,
  * returns the order that key placed and changes nothing.
  *
  * On success `*out_order_json` (when `out_order_json` is not NULL) receives
- * the order as JSON: `id`, `status` (`placed`, `on_hold`, `cancelled`),
+ * the order as JSON: `id`, `status` (`placed`, `on_hold`, `processing`,
+ * `partially_shipped`, `shipped`, `delivered`, `cancelled`; the last four
+ * follow its fulfilment orders, see `omskit_fulfil`),
  * `payment_status`, `lines` (each with its `id`, `quantity`,
  * `cancelled_quantity` and amounts), `totals` (`subtotal`, `discounts`,
  * `tax`, `shipping`, `grand_total`), `holds`, `payments` and the draft's fields.
@@ -648,6 +1225,9 @@ omskit_status omskit_orders(const omskit_oms *oms,
  *   "created_at": "...", "updated_at": "..."}]
  * ```
  *
+ * `status` is `active`, `released` (given back) or `committed` (every unit
+ * it held has shipped).
+ *
  * Errors: `VALIDATION` (field `order_id`); `NOT_FOUND`.
  *
  * # Safety
@@ -672,7 +1252,8 @@ omskit_status omskit_reservations(const omskit_oms *oms, const char *order_id, c
  * rules run again on the edited order.
  *
  * Errors: `VALIDATION` (`edits[1].quantity`...); `NOT_FOUND` (order or
- * line); `INVALID_TRANSITION` (cancelled order); `INSUFFICIENT_STOCK`.
+ * line); `INVALID_TRANSITION` once fulfilment started (`processing` and
+ * later) or for a cancelled order; `INSUFFICIENT_STOCK`.
  *
  * # Safety
  * `oms` is a live handle; `order_id` and `edits_json` are NUL-terminated;
@@ -688,7 +1269,8 @@ omskit_status omskit_edit_order(const omskit_oms *oms,
  * Puts an order on hold by hand (status `on_hold`; it stays reserved).
  *
  * Errors: `VALIDATION` (empty `reason`, `order_id`); `NOT_FOUND`;
- * `INVALID_TRANSITION` for a cancelled order.
+ * `INVALID_TRANSITION` once fulfilment started (`processing` and later)
+ * or for a cancelled order.
  *
  * # Safety
  * `oms` is a live handle; `order_id` and `reason` are NUL-terminated;
@@ -717,10 +1299,12 @@ omskit_status omskit_release_hold(const omskit_oms *oms,
 
 /**
  * Cancels the whole order and releases its reservations; its shipping
- * charge is dropped.
+ * charge is dropped. Open fulfilment orders of a `processing` order are
+ * cancelled with it.
  *
  * Errors: `VALIDATION` (empty `reason`, `order_id`); `NOT_FOUND`;
- * `INVALID_TRANSITION` when it is already cancelled.
+ * `INVALID_TRANSITION` when it is already cancelled or something has
+ * shipped (`partially_shipped` and later).
  *
  * # Safety
  * `oms` is a live handle; `order_id` and `reason` are NUL-terminated;
@@ -743,9 +1327,13 @@ omskit_status omskit_cancel_order(const omskit_oms *oms,
  *
  * Cancelling every remaining unit cancels the order.
  *
- * Errors: `VALIDATION` (`lines[0].quantity`, a line listed twice, empty
- * `reason`); `NOT_FOUND` (order or line); `INVALID_TRANSITION` for a
- * cancelled order.
+ * Units that have shipped cannot be cancelled; open fulfilment orders
+ * holding a cancelled line are cancelled (the rest of their units go back
+ * to the order, still reserved, for the next `omskit_fulfil`).
+ *
+ * Errors: `VALIDATION` (`lines[0].quantity`, more than the units not
+ * shipped, a line listed twice, empty `reason`); `NOT_FOUND` (order or
+ * line); `INVALID_TRANSITION` for a cancelled, shipped or delivered order.
  *
  * # Safety
  * `oms` is a live handle; `order_id`, `lines_json` and `reason` are
@@ -784,6 +1372,260 @@ omskit_status omskit_record_payment(const omskit_oms *oms,
                                     const char *amount,
                                     const char *reference,
                                     char **out_order_json);
+
+/**
+ * Every registered carrier's quotes for a `packed` fulfilment order,
+ * cheapest first, as a JSON array:
+ *
+ * ```json
+ * [{"carrier": "table-rate", "service": "ground", "cost": "8.50",
+ *   "currency": "USD", "transit_days": 5,
+ *   "promised_delivery": "2026-01-12T23:59:59Z"}]
+ * ```
+ *
+ * Errors: `VALIDATION` (`fulfillment_id`; `ship_to` when the order has no
+ * shipping address); `NOT_FOUND`; `INVALID_TRANSITION` when it is not
+ * packed; a carrier's own error (see `omskit_carrier`).
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` is NUL-terminated;
+ * `out_quotes_json` is valid for writing a pointer. Free the string with
+ * `omskit_string_free`.
+ */
+omskit_status omskit_quote_shipment(const omskit_oms *oms,
+                                    const char *fulfillment_id,
+                                    char **out_quotes_json);
+
+/**
+ * Ships a `packed` fulfilment order with `service` of `carrier`: buys the
+ * label from the carrier, then, in one transaction, commits its
+ * reservations (on hand and reserved go down through the stock ledger,
+ * movements of kind `shipment`), stores the shipment (tracking number,
+ * cost, promised delivery, the carrier's other quotes) and rolls the
+ * order's status up to `partially_shipped` or `shipped`. If that
+ * transaction fails, the label is voided.
+ *
+ * `*out_fulfillment_json` (when not NULL) receives the fulfilment order;
+ * its `/shipment/tracking_number` is the key of the tracking functions.
+ *
+ * Errors: `VALIDATION` (`fulfillment_id`; `ship_to` when the order has no
+ * shipping address; `service` when it cannot carry the parcels);
+ * `NOT_FOUND` (fulfilment order, `carrier`, `carrier service`);
+ * `INVALID_TRANSITION` when it is not packed; a carrier's own error.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id`, `carrier` and `service` are
+ * NUL-terminated; `out_fulfillment_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_ship(const omskit_oms *oms,
+                          const char *fulfillment_id,
+                          const char *carrier,
+                          const char *service,
+                          char **out_fulfillment_json);
+
+/**
+ * Ships a `packed` fulfilment order with the quote a rule picks among
+ * every registered carrier's (as `omskit_ship` otherwise). `rule_json` is
+ * one of:
+ *
+ * ```json
+ * {"rule": "cheapest"}
+ * {"rule": "cheapest", "deliver_by": "2026-01-09T23:59:59Z"}
+ * {"rule": "fastest"}
+ * {"rule": "fastest", "budget": "12.00"}
+ * ```
+ *
+ * `cheapest` takes the cheapest quote promising delivery by `deliver_by`
+ * (ties: fewer transit days, then carrier and service name); `fastest`
+ * the earliest promised delivery costing at most `budget` (ties: lower
+ * cost, then names). The losing quotes are kept in the shipment's
+ * `rejected_quotes`.
+ *
+ * Errors: as `omskit_ship`; `INVALID_ARGUMENT` when `rule_json` is not
+ * JSON; `VALIDATION` (`rule`, `budget` negative or not a decimal,
+ * `deliver_by` not a timestamp; `carrier` when no carrier can carry it;
+ * `deliver_by` or `budget` when no quote meets the rule);
+ * `CURRENCY_MISMATCH` when carriers quote in different currencies.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` and `rule_json` are
+ * NUL-terminated; `out_fulfillment_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_ship_with(const omskit_oms *oms,
+                               const char *fulfillment_id,
+                               const char *rule_json,
+                               char **out_fulfillment_json);
+
+/**
+ * Records a carrier tracking event of the shipment `tracking_number`.
+ * `update_json`:
+ *
+ * ```json
+ * {"carrier_event_id": "evt-1001", "kind": "in_transit",
+ *  "occurred_at": "2026-01-06T08:00:00Z", "location": "Memphis hub",
+ *  "description": "Departed facility", "proof": null}
+ * ```
+ *
+ * `kind` is `label_created`, `picked_up`, `in_transit`,
+ * `out_for_delivery`, `delivered`, `delivery_failed`, `exception` or
+ * `returned_to_sender`; only `delivered` may carry `proof`
+ * (`{"signed_by": ..., "photo_reference": ..., "location": ...}`, each
+ * optional). `location`, `description` and `proof` may be left out.
+ *
+ * The same (tracking number, `carrier_event_id`) twice changes nothing.
+ * Every event is kept in the shipment's history; it moves the fulfilment
+ * order only forward: when its state allows it and the event is not older
+ * than the last one that did (so events may arrive out of order).
+ * `delivered` records the time and proof, and the order becomes
+ * `delivered` when all its packages are; `exception` raises a
+ * `ShipmentException` event.
+ *
+ * `*out_outcome_json` (when not NULL) receives
+ * `{"fulfillment": {...}, "recorded": true, "applied": true}`:
+ * `recorded` is false for a duplicate, `applied` whether the state moved.
+ *
+ * Errors: `INVALID_ARGUMENT` when `update_json` is not JSON; `VALIDATION`
+ * (`tracking_number`, `carrier_event_id`, `kind`, `occurred_at`,
+ * `location`, `description`, `proof`, `proof.signed_by`...);
+ * `NOT_FOUND` (entity `shipment`) for an unknown tracking number.
+ *
+ * # Safety
+ * `oms` is a live handle; `tracking_number` and `update_json` are
+ * NUL-terminated; `out_outcome_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_record_tracking_event(const omskit_oms *oms,
+                                           const char *tracking_number,
+                                           const char *update_json,
+                                           char **out_outcome_json);
+
+/**
+ * Confirms delivery of the shipment `tracking_number` by hand (or from a
+ * carrier's proof-of-delivery feed): a `delivered` tracking event with
+ * carrier event id `delivery-confirmation`, recorded once. `proof_json` is
+ * `{"signed_by": "A. Lovelace", "photo_reference": "pod-77",
+ * "location": "front door"}` (each field optional: `{}` for no proof);
+ * `delivered_at` is an RFC 3339 timestamp (`2026-01-07T15:04:05Z`).
+ *
+ * `*out_outcome_json` (when not NULL) receives the outcome, as for
+ * `omskit_record_tracking_event`.
+ *
+ * Errors: as `omskit_record_tracking_event`; `VALIDATION` (`delivered_at`,
+ * `proof.signed_by`...).
+ *
+ * # Safety
+ * `oms` is a live handle; `tracking_number`, `proof_json` and
+ * `delivered_at` are NUL-terminated; `out_outcome_json` is NULL or valid
+ * for writing a pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_confirm_delivery(const omskit_oms *oms,
+                                      const char *tracking_number,
+                                      const char *proof_json,
+                                      const char *delivered_at,
+                                      char **out_outcome_json);
+
+/**
+ * The tracking events of a shipment, in the order they arrived, as a JSON
+ * array: each the update (see `omskit_record_tracking_event`) with
+ * `tracking_number`, `received_at` and `applied` (whether it moved the
+ * state).
+ *
+ * Errors: `VALIDATION` (`tracking_number`); `NOT_FOUND` (entity
+ * `shipment`).
+ *
+ * # Safety
+ * `oms` is a live handle; `tracking_number` is NUL-terminated; `out_json`
+ * is valid for writing a pointer. Free the string with
+ * `omskit_string_free`.
+ */
+omskit_status omskit_tracking_events(const omskit_oms *oms,
+                                     const char *tracking_number,
+                                     char **out_json);
+
+/**
+ * Sets the acceptable ranges of a shipment's sensor readings (replacing
+ * the ones set before). `thresholds_json`, every field optional (no
+ * limit):
+ *
+ * ```json
+ * {"min_temperature_c": "2", "max_temperature_c": "8", "max_shock_g": "5"}
+ * ```
+ *
+ * Errors: `INVALID_ARGUMENT` when `thresholds_json` is not JSON;
+ * `VALIDATION` (`max_temperature_c` below `min_temperature_c`, a negative
+ * `max_shock_g`, a value that is not a decimal, `tracking_number`);
+ * `NOT_FOUND` (entity `shipment`).
+ *
+ * # Safety
+ * `oms` is a live handle; `tracking_number` and `thresholds_json` are
+ * NUL-terminated; `out_fulfillment_json` is NULL or valid for writing a
+ * pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_set_condition_thresholds(const omskit_oms *oms,
+                                              const char *tracking_number,
+                                              const char *thresholds_json,
+                                              char **out_fulfillment_json);
+
+/**
+ * Records a sensor reading of a shipment. `reading_json`:
+ *
+ * ```json
+ * {"kind": "temperature", "value": "9.5", "at": "2026-01-06T09:00:00Z",
+ *  "sensor": "probe-1"}
+ * ```
+ *
+ * `kind` is `temperature` (°C) or `shock` (g); `sensor` is optional. A
+ * reading outside the shipment's thresholds raises a `ShipmentException`
+ * event, and `*out_breach` (when `out_breach` is not NULL) receives why
+ * (`temperature 9.5 °C above 8 °C`); it receives NULL for a reading within
+ * them.
+ *
+ * Errors: `INVALID_ARGUMENT` when `reading_json` is not JSON;
+ * `VALIDATION` (`kind`, `value` not a decimal or a negative shock, `at`,
+ * `sensor`, `tracking_number`); `NOT_FOUND` (entity `shipment`).
+ *
+ * # Safety
+ * `oms` is a live handle; `tracking_number` and `reading_json` are
+ * NUL-terminated; `out_breach` is NULL or valid for writing a pointer.
+ * Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_record_condition_reading(const omskit_oms *oms,
+                                              const char *tracking_number,
+                                              const char *reading_json,
+                                              char **out_breach);
+
+/**
+ * The sensor readings of a shipment, in the order recorded, as a JSON
+ * array (see `omskit_record_condition_reading`).
+ *
+ * Errors: `VALIDATION` (`tracking_number`); `NOT_FOUND` (entity
+ * `shipment`).
+ *
+ * # Safety
+ * `oms` is a live handle; `tracking_number` is NUL-terminated; `out_json`
+ * is valid for writing a pointer. Free the string with
+ * `omskit_string_free`.
+ */
+omskit_status omskit_condition_readings(const omskit_oms *oms,
+                                        const char *tracking_number,
+                                        char **out_json);
+
+/**
+ * Finds shipments past their promised delivery and not delivered, marks
+ * each one (`/shipment/delay_notified`) and records a `ShipmentDelayed`
+ * event for it, once per shipment: a periodic job may call this as often
+ * as it likes. `*out_fulfillments_json` (when not NULL) receives the
+ * fulfilment orders marked by this call, as a JSON array (often `[]`).
+ *
+ * Errors: `STORAGE`.
+ *
+ * # Safety
+ * `oms` is a live handle; `out_fulfillments_json` is NULL or valid for
+ * writing a pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_check_delivery_promises(const omskit_oms *oms, char **out_fulfillments_json);
 
 /**
  * The status of the last call on this thread that failed, or
@@ -828,8 +1670,9 @@ const char *omskit_last_error_sku(void);
  * Besides `status`, `code` and `message`: `field` (VALIDATION, CONFLICT,
  * INVALID_ARGUMENT), `entity` and `id` (NOT_FOUND), `entity`, `from` and
  * `action` (INVALID_TRANSITION), `retryable` (STORAGE), `found` and
- * `supported` (UNSUPPORTED_SCHEMA), `what` (OVERFLOW). Valid until the next
- * omskit call on this thread; do not free it.
+ * `supported` (UNSUPPORTED_SCHEMA), `what` (OVERFLOW), `currency`
+ * (UNKNOWN_CURRENCY), `expected` and `found` (CURRENCY_MISMATCH). Valid
+ * until the next omskit call on this thread; do not free it.
  */
 const char *omskit_last_error_json(void);
 

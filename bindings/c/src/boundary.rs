@@ -3,7 +3,7 @@
 use std::ffi::{c_char, CStr, CString};
 use std::panic::{self, AssertUnwindSafe};
 
-use omskit::OrderId;
+use omskit::{FulfillmentId, OrderId};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::error::Category;
@@ -95,10 +95,70 @@ pub(crate) fn order_id(text: &str) -> Result<OrderId, Failure> {
     Ok(text.parse::<OrderId>()?)
 }
 
+/// A fulfilment order id in its hyphenated UUID form (`VALIDATION` on
+/// `fulfillment_id` otherwise).
+pub(crate) fn fulfillment_id(text: &str) -> Result<FulfillmentId, Failure> {
+    Ok(text.parse::<FulfillmentId>()?)
+}
+
+/// An RFC 3339 timestamp (`2026-01-05T14:30:00Z`) of whatever time type the
+/// core asks for; `VALIDATION` on `param` otherwise.
+pub(crate) fn timestamp<T: DeserializeOwned>(text: &str, param: &str) -> Result<T, Failure> {
+    serde_json::from_value(serde_json::Value::String(text.to_owned())).map_err(|e| {
+        omskit::Error::validation(
+            param,
+            format!("{text:?} is not an RFC 3339 timestamp such as 2026-01-05T14:30:00Z: {e}"),
+        )
+        .into()
+    })
+}
+
 /// Parses `text` (the parameter `param`) as JSON of type `T`. Text that is
 /// not JSON is `INVALID_ARGUMENT`; JSON of the wrong shape is `VALIDATION`
 /// naming the path of the offending value (`lines[0].quantity`).
 pub(crate) fn from_json<T: DeserializeOwned>(text: &str, param: &str) -> Result<T, Failure> {
+    parse_json(text, param, None)
+}
+
+/// As [`from_json`], for a document whose fields the core names from its
+/// top (`carrier_event_id`, `proof.signed_by`): a shape error names the
+/// field, a missing field included, and the parameter for the document as
+/// a whole.
+pub(crate) fn from_json_doc<T: DeserializeOwned>(text: &str, param: &str) -> Result<T, Failure> {
+    from_object_as(text, param, "")
+}
+
+/// As [`from_json_as`], for a document that must be a JSON object (serde
+/// would also read a struct from an array of its fields in order).
+pub(crate) fn from_object_as<T: DeserializeOwned>(
+    text: &str,
+    param: &str,
+    root: &str,
+) -> Result<T, Failure> {
+    let value = parse_json(text, param, Some(root))?;
+    if !text.trim_start().starts_with('{') {
+        let field = if root.is_empty() { param } else { root };
+        return Err(Failure::json_shape(param, Some(field.to_owned()), "expected a JSON object"));
+    }
+    Ok(value)
+}
+
+/// As [`from_json`], for a document the core calls `root`: the field of a
+/// shape error is named as the core names it in its own errors
+/// (`packages[0].weight_kg`, and `packages` for the document as a whole).
+pub(crate) fn from_json_as<T: DeserializeOwned>(
+    text: &str,
+    param: &str,
+    root: &str,
+) -> Result<T, Failure> {
+    parse_json(text, param, Some(root))
+}
+
+fn parse_json<T: DeserializeOwned>(
+    text: &str,
+    param: &str,
+    root: Option<&str>,
+) -> Result<T, Failure> {
     // The fast path; the path of a failure is found by parsing again.
     if let Ok(value) = serde_json::from_str(text) {
         return Ok(value);
@@ -109,7 +169,10 @@ pub(crate) fn from_json<T: DeserializeOwned>(text: &str, param: &str) -> Result<
         let inner = e.into_inner();
         match inner.classify() {
             Category::Data => {
-                let field = (path != ".").then_some(path);
+                let field = match root {
+                    None => (path != ".").then_some(path),
+                    Some(root) => Some(field_path(root, param, &path, &inner.to_string())),
+                };
                 Failure::json_shape(param, field, inner)
             }
             Category::Syntax | Category::Eof | Category::Io => {
@@ -140,4 +203,31 @@ pub(crate) fn put_json<T: Serialize + ?Sized>(
         *slot = to_json(value)?;
     }
     Ok(())
+}
+
+/// The field a JSON shape error is about: `path` (serde_path_to_error's
+/// form, `.` for the top, `[0].lines`) under `root` (empty: the document's
+/// own fields, `param` for the whole), with the name of a missing field
+/// appended.
+fn field_path(root: &str, param: &str, path: &str, message: &str) -> String {
+    let mut field = match path {
+        "." => root.to_owned(),
+        p if root.is_empty() || p.starts_with('[') => format!("{root}{p}"),
+        p => format!("{root}.{p}"),
+    };
+    let missing = message
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    if let Some(name) = missing {
+        if !field.is_empty() {
+            field.push('.');
+        }
+        field.push_str(name);
+    }
+    if field.is_empty() {
+        param.to_owned()
+    } else {
+        field
+    }
 }

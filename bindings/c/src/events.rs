@@ -28,7 +28,13 @@ pub type EventCallback =
 /// `LocationActivityChanged`, `StockReceived`, `StockAdjusted`,
 /// `OrderPlaced`, `StockReserved`, `StockReleased`, `OrderHeld`,
 /// `OrderHoldReleased`, `OrderEdited`, `OrderLinesCancelled`,
-/// `OrderCancelled`, `PaymentRecorded`.
+/// `OrderCancelled`, `PaymentRecorded`, `OrderStatusChanged`,
+/// `FulfillmentCreated`, `FulfillmentStatusChanged`, `PickConfirmed`,
+/// `UnitsUnfulfilled`, `FulfillmentPacked`, `FulfillmentShipped`,
+/// `StockShipped`, `FulfillmentDelivered`, `ShipmentException`,
+/// `ShipmentDelayed`, `FulfillmentCancelled`. `stream` is `order:<id>`,
+/// `fulfillment:<id>`, `stock:<sku>@<location>` or `location:<code>`.
+/// `omskit_notification_for` turns an event into a customer notification.
 ///
 /// # Safety
 /// `oms` is a live handle; `out_json` is valid for writing a pointer. Free

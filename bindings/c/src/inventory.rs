@@ -212,7 +212,9 @@ pub unsafe extern "C" fn omskit_available(
 ///   "reserved_delta": 0, "reason": null, "reference": "PO-1"}]
 /// ```
 ///
-/// `kind` is `receipt`, `adjustment`, `reservation` or `release`.
+/// `kind` is `receipt`, `adjustment` (including units written off by a
+/// short pick), `reservation`, `release` or `shipment` (units that left in
+/// a package; `reference` is the tracking number).
 ///
 /// # Safety
 /// `oms` is a live handle; `sku` is NUL-terminated; `location` is NULL or

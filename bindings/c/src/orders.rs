@@ -63,7 +63,9 @@ pub enum PaymentKind {
 /// returns the order that key placed and changes nothing.
 ///
 /// On success `*out_order_json` (when `out_order_json` is not NULL) receives
-/// the order as JSON: `id`, `status` (`placed`, `on_hold`, `cancelled`),
+/// the order as JSON: `id`, `status` (`placed`, `on_hold`, `processing`,
+/// `partially_shipped`, `shipped`, `delivered`, `cancelled`; the last four
+/// follow its fulfilment orders, see `omskit_fulfil`),
 /// `payment_status`, `lines` (each with its `id`, `quantity`,
 /// `cancelled_quantity` and amounts), `totals` (`subtotal`, `discounts`,
 /// `tax`, `shipping`, `grand_total`), `holds`, `payments` and the draft's fields.
@@ -212,6 +214,9 @@ pub unsafe extern "C" fn omskit_orders(
 ///   "created_at": "...", "updated_at": "..."}]
 /// ```
 ///
+/// `status` is `active`, `released` (given back) or `committed` (every unit
+/// it held has shipped).
+///
 /// Errors: `VALIDATION` (field `order_id`); `NOT_FOUND`.
 ///
 /// # Safety
@@ -248,7 +253,8 @@ pub unsafe extern "C" fn omskit_reservations(
 /// rules run again on the edited order.
 ///
 /// Errors: `VALIDATION` (`edits[1].quantity`...); `NOT_FOUND` (order or
-/// line); `INVALID_TRANSITION` (cancelled order); `INSUFFICIENT_STOCK`.
+/// line); `INVALID_TRANSITION` once fulfilment started (`processing` and
+/// later) or for a cancelled order; `INSUFFICIENT_STOCK`.
 ///
 /// # Safety
 /// `oms` is a live handle; `order_id` and `edits_json` are NUL-terminated;
@@ -306,7 +312,8 @@ unsafe fn transition_with_reason(
 /// Puts an order on hold by hand (status `on_hold`; it stays reserved).
 ///
 /// Errors: `VALIDATION` (empty `reason`, `order_id`); `NOT_FOUND`;
-/// `INVALID_TRANSITION` for a cancelled order.
+/// `INVALID_TRANSITION` once fulfilment started (`processing` and later)
+/// or for a cancelled order.
 ///
 /// # Safety
 /// `oms` is a live handle; `order_id` and `reason` are NUL-terminated;
@@ -351,10 +358,12 @@ pub unsafe extern "C" fn omskit_release_hold(
 }
 
 /// Cancels the whole order and releases its reservations; its shipping
-/// charge is dropped.
+/// charge is dropped. Open fulfilment orders of a `processing` order are
+/// cancelled with it.
 ///
 /// Errors: `VALIDATION` (empty `reason`, `order_id`); `NOT_FOUND`;
-/// `INVALID_TRANSITION` when it is already cancelled.
+/// `INVALID_TRANSITION` when it is already cancelled or something has
+/// shipped (`partially_shipped` and later).
 ///
 /// # Safety
 /// `oms` is a live handle; `order_id` and `reason` are NUL-terminated;
@@ -385,9 +394,13 @@ pub unsafe extern "C" fn omskit_cancel_order(
 ///
 /// Cancelling every remaining unit cancels the order.
 ///
-/// Errors: `VALIDATION` (`lines[0].quantity`, a line listed twice, empty
-/// `reason`); `NOT_FOUND` (order or line); `INVALID_TRANSITION` for a
-/// cancelled order.
+/// Units that have shipped cannot be cancelled; open fulfilment orders
+/// holding a cancelled line are cancelled (the rest of their units go back
+/// to the order, still reserved, for the next `omskit_fulfil`).
+///
+/// Errors: `VALIDATION` (`lines[0].quantity`, more than the units not
+/// shipped, a line listed twice, empty `reason`); `NOT_FOUND` (order or
+/// line); `INVALID_TRANSITION` for a cancelled, shipped or delivered order.
 ///
 /// # Safety
 /// `oms` is a live handle; `order_id`, `lines_json` and `reason` are

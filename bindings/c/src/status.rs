@@ -17,8 +17,9 @@ use serde_json::{json, Map, Value};
 pub enum Status {
     /// The call succeeded.
     Ok = 0,
-    /// An order, order line, location or subscription does not exist
-    /// (`omskit_last_error_json()` has `entity` and `id`).
+    /// An order, order line, location, subscription, fulfilment order,
+    /// shipment (tracking number), carrier or carrier service does not
+    /// exist (`omskit_last_error_json()` has `entity` and `id`).
     NotFound = 1,
     /// An input value is missing, malformed or out of range, including JSON
     /// that is well-formed but does not match the expected shape;
@@ -27,8 +28,9 @@ pub enum Status {
     /// Not enough available stock; `omskit_last_error_sku()` names the first
     /// short SKU and `omskit_last_error_json()` lists every shortage.
     InsufficientStock = 3,
-    /// The action is not allowed in the order's current state
-    /// (`omskit_last_error_json()` has `entity`, `from` and `action`).
+    /// The action is not allowed in the current state of the order or
+    /// fulfilment order (`omskit_last_error_json()` has `entity`, `from`
+    /// and `action`).
     InvalidTransition = 4,
     /// The request collides with existing data: an idempotency key reused
     /// with other content, a duplicate external id or location code, a
@@ -36,7 +38,9 @@ pub enum Status {
     /// update that kept failing. `omskit_last_error_field()` names the first
     /// differing field where there is one.
     Conflict = 5,
-    /// The storage backend failed (file, database or connection).
+    /// The storage backend failed (file, database or connection), or a
+    /// carrier did (`omskit_last_error_json()` has `retryable`: true for a
+    /// transient failure).
     Storage = 6,
     /// The call itself is malformed: a NULL pointer where one is required,
     /// text that is not UTF-8, text that is not JSON at all, an enum value
@@ -47,7 +51,8 @@ pub enum Status {
     Panic = 8,
     /// A currency code that is not in omskit's ISO 4217 table.
     UnknownCurrency = 9,
-    /// Arithmetic between amounts of two different currencies.
+    /// Arithmetic between amounts of two different currencies, or carriers
+    /// quoting in different currencies for rate shopping.
     CurrencyMismatch = 10,
     /// An amount or count left the representable range.
     Overflow = 11,
@@ -195,7 +200,8 @@ pub(crate) fn failure_of(error: Error) -> Failure {
             (Status::Validation, Some(field.clone()), None, json!({ "field": field }))
         }
         Error::UnknownCurrency { code } => {
-            (Status::UnknownCurrency, None, None, json!({ "code": code }))
+            // Not `code`: that key is the status's value.
+            (Status::UnknownCurrency, None, None, json!({ "currency": code }))
         }
         Error::CurrencyMismatch { expected, found } => {
             (Status::CurrencyMismatch, None, None, json!({ "expected": expected, "found": found }))
@@ -344,8 +350,9 @@ pub extern "C" fn omskit_last_error_sku() -> *const c_char {
 /// Besides `status`, `code` and `message`: `field` (VALIDATION, CONFLICT,
 /// INVALID_ARGUMENT), `entity` and `id` (NOT_FOUND), `entity`, `from` and
 /// `action` (INVALID_TRANSITION), `retryable` (STORAGE), `found` and
-/// `supported` (UNSUPPORTED_SCHEMA), `what` (OVERFLOW). Valid until the next
-/// omskit call on this thread; do not free it.
+/// `supported` (UNSUPPORTED_SCHEMA), `what` (OVERFLOW), `currency`
+/// (UNKNOWN_CURRENCY), `expected` and `found` (CURRENCY_MISMATCH). Valid
+/// until the next omskit call on this thread; do not free it.
 #[no_mangle]
 pub extern "C" fn omskit_last_error_json() -> *const c_char {
     with_last(|last| last.map_or(std::ptr::null(), |e| e.json.as_ptr()))

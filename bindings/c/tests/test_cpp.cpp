@@ -1,5 +1,6 @@
 // Tests of omskit.hpp, the C++17 wrapper: every method, errors as
 // exceptions with their status, field and SKU, move-only RAII handles,
+// the fulfilment-to-delivery life with a carrier written in C++,
 // subscriptions, and one engine shared by several threads.
 //
 // Built with -Wall -Wextra -Werror; run by scripts/test-c.sh under valgrind
@@ -8,6 +9,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -186,6 +189,176 @@ void test_errors() {
     CHECK(oms.available("TEE") == 49 && oms.get() != nullptr);
 }
 
+std::string shipped_draft(const std::string &lines, const std::string &external_id = "cpp-1") {
+    return draft(lines, R"("external_id": ")" + external_id + R"(",
+        "ship_to": {"name": "Grace Hopper", "line1": "1 Navy Way", "city": "Arlington",
+                    "region": "VA", "postal_code": "22201", "country": "US"},)");
+}
+
+// A carrier written in C++: quotes one service, buys labels with numbers
+// of its own, and fails on request.
+class courier : public omskit::carrier {
+public:
+    int quotes = 0, labels = 0, voids = 0;
+    bool fail_validation = false, fail_other = false;
+    std::string last_void;
+    std::shared_ptr<int> alive = std::make_shared<int>(1);  // observed by the test
+
+    std::string quote(const std::string &request_json) override {
+        ++quotes;
+        if (fail_validation) throw omskit::error(OMSKIT_STATUS_VALIDATION, "no \"van\" today", "destination.city");
+        if (fail_other) throw std::runtime_error("socket closed");
+        if (omskit::json_get(request_json, "/origin").rfind("WH-", 0) != 0) throw std::logic_error("wrong origin");
+        return R"([{"service": "van", "cost": "4.00", "currency": "USD", "transit_days": 2,
+                    "promised_delivery": "2030-01-03T23:59:59Z"}])";
+    }
+    std::string create_label(const std::string &, const std::string &service) override {
+        ++labels;
+        if (service != "van") throw omskit::error(OMSKIT_STATUS_NOT_FOUND, "no such service");
+        return R"({"tracking_number": "VAN-)" + std::to_string(labels) + R"(", "label_reference": "v",
+                   "cost": "4.00", "currency": "USD", "promised_delivery": "2030-01-03T23:59:59Z"})";
+    }
+    void void_label(const std::string &tracking_number) override {
+        ++voids;
+        last_void = tracking_number;
+    }
+};
+
+void test_fulfillment() {
+    std::weak_ptr<int> courier_alive;
+    {
+        auto oms = omskit::oms::in_memory();
+        oms.add_location("WH-EAST", "East DC", 1);
+        oms.add_location("WH-WEST", "West DC", 2);
+        oms.receive_stock("MUG", "WH-EAST", 3, "PO-1");
+        oms.receive_stock("MUG", "WH-WEST", 10, "PO-1");
+        oms.register_standard_carrier("USD");
+        auto van = std::make_shared<courier>();
+        courier_alive = van->alive;
+        oms.register_carrier("van-co", van);
+        CHECK(oms.carriers() == R"(["table-rate","van-co"])");
+        oms.set_bin("MUG", "WH-EAST", "A-01");
+        CHECK(oms.bin("MUG", "WH-EAST") == std::optional<std::string>("A-01"));
+        CHECK(!oms.bin("MUG", "WH-WEST"));
+
+        // Place -> fulfil -> pick list -> short pick -> pack -> ship.
+        const auto order = oms.place_order(shipped_draft(R"([{"sku": "MUG", "quantity": 3, "unit_price": "12.50"}])"));
+        const auto id = omskit::json_get(order, "/id");
+        auto created = oms.fulfil(id);
+        CHECK(omskit::json_get(created, "/0/location") == "WH-EAST");
+        CHECK(omskit::json_get(oms.order(id), "/status") == "processing");
+        const auto f = omskit::json_get(created, "/0/id");
+        CHECK(omskit::json_get(oms.fulfillment(f), "/status") == "ready");
+        auto list = oms.create_pick_list("WH-EAST", std::vector<std::string>{f});
+        CHECK(omskit::json_get(list, "/entries/0/bin") == "A-01");
+        CHECK(omskit::json_get(list, "/totals/0/units") == "3");
+        auto picked = oms.confirm_pick(f, R"([{"line_id": 1, "quantity": 2}])");  // one short
+        CHECK(omskit::json_get(picked, "/status") == "picked");
+        auto all = oms.fulfillments(id);
+        CHECK(omskit::json_get(all, "/1/location") == "WH-WEST");
+        const auto west = omskit::json_get(all, "/1/id");
+        auto packed = oms.pack(f, R"([{"id": "BOX-1", "weight_kg": "0.8", "length_cm": "20", "width_cm": "15",
+                                       "height_cm": "10", "lines": [{"line_id": 1, "quantity": 2}]}])");
+        CHECK(omskit::json_get(packed, "/status") == "packed");
+        auto quotes = oms.quote_shipment(f);
+        CHECK(omskit::json_get(quotes, "/0/carrier") == "van-co" && omskit::json_get(quotes, "/0/cost") == "4.00");
+        auto shipped = oms.ship_with(f, R"({"rule": "cheapest"})");
+        const auto tn = omskit::json_get(shipped, "/shipment/tracking_number");
+        CHECK(tn == "VAN-1" && van->labels == 1);
+        CHECK(omskit::json_get(oms.order(id), "/status") == "partially_shipped");
+
+        // The West DC part: hold, release, then ship by service.
+        CHECK(omskit::json_get(oms.hold_fulfillment(west, "check"), "/status") == "on_hold");
+        CHECK(omskit::json_get(oms.release_fulfillment(west), "/status") == "ready");
+        oms.create_pick_list("WH-WEST", "[\"" + west + "\"]");
+        oms.confirm_pick(west, R"([{"line_id": 1, "quantity": 1}])");
+        oms.pack(west, R"([{"id": "BOX-2", "weight_kg": "0.4", "length_cm": "10", "width_cm": "10",
+                            "height_cm": "10", "lines": [{"line_id": 1, "quantity": 1}]}])");
+        const auto tn2 = omskit::json_get(oms.ship(west, "table-rate", "express"), "/shipment/tracking_number");
+        CHECK(omskit::json_get(oms.order(id), "/status") == "shipped");
+
+        // Tracking: idempotent and out of order; delivery with proof.
+        auto outcome = oms.record_tracking_event(
+            tn, R"({"carrier_event_id": "v-2", "kind": "out_for_delivery", "occurred_at": "2030-01-03T08:00:00Z"})");
+        CHECK(omskit::json_get(outcome, "/applied") == "true");
+        outcome = oms.record_tracking_event(
+            tn, R"({"carrier_event_id": "v-2", "kind": "out_for_delivery", "occurred_at": "2030-01-03T08:00:00Z"})");
+        CHECK(omskit::json_get(outcome, "/recorded") == "false");
+        outcome = oms.record_tracking_event(
+            tn, R"({"carrier_event_id": "v-1", "kind": "in_transit", "occurred_at": "2030-01-02T08:00:00Z"})");
+        CHECK(omskit::json_get(outcome, "/recorded") == "true" && omskit::json_get(outcome, "/applied") == "false");
+        CHECK(omskit::json_get(outcome, "/fulfillment/status") == "out_for_delivery");
+        oms.set_condition_thresholds(tn, R"({"max_temperature_c": "25"})");
+        CHECK(!oms.record_condition_reading(tn, R"({"kind": "temperature", "value": "20", "at": "2030-01-03T09:00:00Z"})"));
+        auto breach = oms.record_condition_reading(tn, R"({"kind": "temperature", "value": "31", "at": "2030-01-03T10:00:00Z"})");
+        CHECK(breach && breach->find("above 25") != std::string::npos);
+        CHECK(omskit::json_get(oms.condition_readings(tn), "/1/value") == "31");
+        outcome = oms.confirm_delivery(tn, R"({"signed_by": "G. Hopper"})", "2030-01-03T16:00:00Z");
+        CHECK(omskit::json_get(outcome, "/fulfillment/shipment/proof/signed_by") == "G. Hopper");
+        oms.confirm_delivery(tn2, "{}", "2030-01-03T17:00:00Z");
+        CHECK(omskit::json_get(oms.order(id), "/status") == "delivered");
+        CHECK(omskit::json_get(oms.tracking_events(tn), "/1/carrier_event_id") == "v-1");
+        CHECK(oms.check_delivery_promises() == "[]");
+
+        // Notifications.
+        auto page = oms.notifications_since(0);
+        CHECK(omskit::json_get(page, "/notifications/0/kind") == "order_confirmed");
+        CHECK(omskit::json_get(page, "/notifications/0/external_id") == "cpp-1");
+        CHECK(page.find(R"("kind":"delivered")") != std::string::npos);
+        const auto events = oms.events_since(0);
+        CHECK(!oms.notification_for(omskit::json_get(events, "/0")));  // LocationAdded
+        int placed_at = -1;
+        for (int i = 0; i < 50 && placed_at < 0; ++i) {
+            if (omskit::json_get(events, "/" + std::to_string(i) + "/kind") == "OrderPlaced") placed_at = i;
+        }
+        auto confirmed = oms.notification_for(omskit::json_get(events, "/" + std::to_string(placed_at)));
+        CHECK(confirmed && omskit::json_get(*confirmed, "/recipient/name") == "Grace Hopper");
+
+        // Errors are exceptions with their status and field.
+        auto e = EXPECT_ERROR(oms.pack(f, "[]"), OMSKIT_STATUS_INVALID_TRANSITION);
+        e = EXPECT_ERROR(oms.record_tracking_event("NOPE", R"({"carrier_event_id": "x", "kind": "in_transit",
+                                                               "occurred_at": "2030-01-01T00:00:00Z"})"),
+                         OMSKIT_STATUS_NOT_FOUND);
+        CHECK(e && omskit::json_get(e->json(), "/entity") == "shipment");
+        e = EXPECT_ERROR(oms.fulfillment("nope"), OMSKIT_STATUS_VALIDATION);
+        CHECK(e && e->field() == std::optional<std::string>("fulfillment_id"));
+        e = EXPECT_ERROR(oms.ship_with(f, R"({"rule": "fastest", "budget": "cheap"})"), OMSKIT_STATUS_VALIDATION);
+        CHECK(e && e->field() == std::optional<std::string>("budget"));
+        EXPECT_ERROR(oms.register_standard_carrier("XXX"), OMSKIT_STATUS_UNKNOWN_CURRENCY);
+        EXPECT_ERROR(oms.register_carrier("bad name", std::make_shared<courier>()), OMSKIT_STATUS_VALIDATION);
+        EXPECT_ERROR(oms.register_carrier("none", nullptr), OMSKIT_STATUS_INVALID_ARGUMENT);
+        EXPECT_ERROR(omskit::state_diagram("nope"), OMSKIT_STATUS_VALIDATION);
+        CHECK(omskit::state_diagram("order").rfind("stateDiagram-v2", 0) == 0);
+        CHECK(omskit::state_diagram("fulfillment", OMSKIT_DIAGRAM_FORMAT_DOT).rfind("digraph fulfillment", 0) == 0);
+
+        // The C++ carrier's exceptions become the call's errors; nothing changes.
+        const auto second = omskit::json_get(
+            oms.place_order(shipped_draft(R"([{"sku": "MUG", "quantity": 1, "unit_price": "12.50"}])", "cpp-2")), "/id");
+        const auto f2 = omskit::json_get(oms.fulfil(second), "/0/id");
+        oms.create_pick_list("WH-WEST", std::vector<std::string>{f2});
+        oms.confirm_pick(f2, R"([{"line_id": 1, "quantity": 1}])");
+        oms.pack(f2, R"([{"id": "B", "weight_kg": "0.4", "length_cm": "10", "width_cm": "10", "height_cm": "10",
+                          "lines": [{"line_id": 1, "quantity": 1}]}])");
+        const auto before = oms.events_since(0);
+        van->fail_validation = true;
+        e = EXPECT_ERROR(oms.quote_shipment(f2), OMSKIT_STATUS_VALIDATION);
+        CHECK(e && e->field() == std::optional<std::string>("destination.city"));
+        CHECK(e && std::string(e->what()) == "invalid destination.city: no \"van\" today");
+        van->fail_validation = false;
+        van->fail_other = true;
+        e = EXPECT_ERROR(oms.ship_with(f2, R"({"rule": "cheapest"})"), OMSKIT_STATUS_STORAGE);
+        CHECK(e && std::string(e->what()).find("socket closed") != std::string::npos);
+        van->fail_other = false;
+        e = EXPECT_ERROR(oms.ship(f2, "van-co", "bike"), OMSKIT_STATUS_NOT_FOUND);  // not quoted
+        CHECK(oms.events_since(0) == before && van->labels == 1);
+        CHECK(omskit::json_get(oms.fulfillment(f2), "/status") == "packed");
+        CHECK(omskit::json_get(oms.cancel_fulfillment(f2, "customer collects it"), "/status") == "cancelled");
+        CHECK(oms.verify_audit_chain());
+        CHECK(!courier_alive.expired());  // the engine still holds the carrier
+    }
+    CHECK(courier_alive.expired());  // released with the engine
+}
+
 void test_subscriptions() {
     auto oms = omskit::oms::in_memory();
     std::vector<std::string> kinds;
@@ -268,6 +441,7 @@ int main() {
     test_types();
     test_lifecycle();
     test_errors();
+    test_fulfillment();
     test_subscriptions();
     test_threads();
     test_sqlite_and_postgres();
