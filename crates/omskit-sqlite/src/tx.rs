@@ -1,5 +1,6 @@
 //! [`SqliteTx`]: the storage traits over one SQLite transaction.
 
+use std::collections::HashMap;
 use std::sync::MutexGuard;
 
 use chrono::{DateTime, Utc};
@@ -32,6 +33,9 @@ pub struct SqliteTx<'a> {
     open: bool,
     /// Fulfilment orders as last read or written in this transaction.
     known: Known,
+    /// Orders as last read or written in this write transaction, so an
+    /// update writes only what changed (most updates change the status).
+    orders_known: HashMap<OrderId, Order>,
 }
 
 impl std::fmt::Debug for SqliteTx<'_> {
@@ -67,6 +71,7 @@ impl<'a> SqliteTx<'a> {
             savepoints: 0,
             open: true,
             known: Known::default(),
+            orders_known: HashMap::new(),
         })
     }
 
@@ -78,6 +83,7 @@ impl<'a> SqliteTx<'a> {
             savepoints: 0,
             open: false,
             known: Known::default(),
+            orders_known: HashMap::new(),
         };
         tx.conn().execute_batch("BEGIN").map_err(db)?;
         tx.open = true;
@@ -143,7 +149,33 @@ impl SqliteTx<'_> {
         Ok(Some(order))
     }
 
-    fn write_order_row(&self, order: &Order, insert: bool) -> Result<()> {
+    /// Updates an order whose only changes are its status, time and version.
+    fn write_order_status(&self, order: &Order) -> Result<()> {
+        let changed = self
+            .conn()
+            .prepare_cached(
+                "UPDATE orders SET status = ?2, updated_at = ?3, version = ?4 WHERE id = ?1",
+            )
+            .map_err(db)?
+            .execute(params![
+                order.id.to_string(),
+                order.status.as_str(),
+                time(order.updated_at),
+                i64::try_from(order.version).map_err(Error::storage)?,
+            ])
+            .map_err(db)?;
+        if changed == 0 {
+            return Err(Error::not_found("order", order.id));
+        }
+        Ok(())
+    }
+
+    /// Updates an order's row, and its lines when `lines_changed`.
+    fn write_order(&self, order: &Order, lines_changed: bool) -> Result<()> {
+        self.write_order_row(order, false, lines_changed)
+    }
+
+    fn write_order_row(&self, order: &Order, insert: bool, write_lines: bool) -> Result<()> {
         let conn = self.conn();
         let sql = if insert {
             format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)")
@@ -194,6 +226,9 @@ impl SqliteTx<'_> {
             .map_err(db)?;
         if changed == 0 {
             return Err(Error::not_found("order", order.id));
+        }
+        if !write_lines {
+            return Ok(());
         }
         if !insert {
             conn.prepare_cached("DELETE FROM order_lines WHERE order_id = ?1")
@@ -383,7 +418,11 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<Result<T>>>) -> Result
 
 impl StoreTx for SqliteTx<'_> {
     fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
-        self.read_order(id)
+        let order = self.read_order(id)?;
+        if let (Some(order), Conn::Writer(_)) = (&order, &self.conn) {
+            self.orders_known.insert(order.id, order.clone());
+        }
+        Ok(order)
     }
 
     fn order_by_idempotency_key(&mut self, key: &str) -> Result<Option<(OrderId, OrderDraft)>> {
@@ -414,7 +453,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()> {
-        self.write_order_row(order, true)?;
+        self.write_order_row(order, true, true)?;
         if let Some(key) = &order.idempotency_key {
             self.conn()
                 .prepare_cached(
@@ -447,7 +486,25 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn update_order(&mut self, order: &Order) -> Result<()> {
-        self.write_order_row(order, false)
+        // Forgotten first: if a write below fails, the row is not what is known.
+        let result = match self.orders_known.remove(&order.id) {
+            Some(mut known) => {
+                let lines_changed = known.lines != order.lines;
+                known.status = order.status;
+                known.updated_at = order.updated_at;
+                known.version = order.version;
+                if known == *order {
+                    self.write_order_status(order)
+                } else {
+                    self.write_order(order, lines_changed)
+                }
+            }
+            None => self.write_order(order, true),
+        };
+        if result.is_ok() {
+            self.orders_known.insert(order.id, order.clone());
+        }
+        result
     }
 
     fn location(&mut self, code: &str) -> Result<Option<Location>> {
@@ -725,8 +782,9 @@ impl StoreTx for SqliteTx<'_> {
         }
         let n = self.savepoints;
         self.savepoints -= 1;
-        // What this transaction knew of its fulfilment orders may be undone.
+        // What this transaction knew of its orders and fulfilment orders may be undone.
         self.known.forget_all();
+        self.orders_known.clear();
         self.conn().execute_batch(&format!("ROLLBACK TO sp{n}; RELEASE sp{n}")).map_err(db)
     }
 
