@@ -14,6 +14,8 @@
 pub mod concurrency;
 pub mod crash;
 pub mod fixtures;
+pub mod fulfillment;
+pub mod fulfillment_properties;
 mod invariants;
 pub mod lifecycle;
 pub mod properties;
@@ -29,13 +31,16 @@ pub type Factory<'a, S> = &'a dyn Fn() -> Oms<S>;
 /// Runs every conformance test against engines from `factory`.
 pub fn run_all<S: Store>(factory: Factory<'_, S>) {
     lifecycle::run(factory);
+    fulfillment::run(factory);
     validation::run(factory);
     properties::run(factory);
+    fulfillment_properties::run(factory);
     concurrency::run(factory);
 }
 
-/// Defines one `#[test]` per area of the suite (`lifecycle`, `validation`,
-/// `properties`, `concurrency`), so a backend reports each area separately.
+/// Defines one `#[test]` per area of the suite (`lifecycle`, `fulfillment`,
+/// `validation`, `properties`, `fulfillment_properties`, `concurrency`), so a
+/// backend reports each area separately.
 /// `$with_factory` is a function `fn(label: &str, run: impl FnOnce(Factory<'_, S>))`
 /// that sets up whatever the backend needs (a directory, a schema) and calls
 /// `run` with a factory of fresh engines.
@@ -48,6 +53,11 @@ macro_rules! conformance_tests {
         }
 
         #[test]
+        fn fulfillment() {
+            $with_factory("fulfillment", |factory| $crate::fulfillment::run(factory));
+        }
+
+        #[test]
         fn validation() {
             $with_factory("validation", |factory| $crate::validation::run(factory));
         }
@@ -55,6 +65,13 @@ macro_rules! conformance_tests {
         #[test]
         fn properties() {
             $with_factory("properties", |factory| $crate::properties::run(factory));
+        }
+
+        #[test]
+        fn fulfillment_properties() {
+            $with_factory("fulfillment_properties", |factory| {
+                $crate::fulfillment_properties::run(factory)
+            });
         }
 
         #[test]

@@ -103,7 +103,7 @@ fn engine_with_rules<S: Store>(factory: Factory<'_, S>, rules: HoldRules) -> Oms
 }
 
 /// The whole event log, paged.
-fn all_events<S: Store>(oms: &Oms<S>) -> Vec<EventRecord> {
+pub(crate) fn all_events<S: Store>(oms: &Oms<S>) -> Vec<EventRecord> {
     const PAGE: usize = 500;
     let mut out = Vec::new();
     let mut after = 0;
@@ -121,7 +121,7 @@ fn all_events<S: Store>(oms: &Oms<S>) -> Vec<EventRecord> {
 }
 
 /// The kinds of these records.
-fn kinds(records: &[EventRecord]) -> Vec<&str> {
+pub(crate) fn kinds(records: &[EventRecord]) -> Vec<&str> {
     records.iter().map(|r| r.kind.as_str()).collect()
 }
 
@@ -141,14 +141,14 @@ fn order_event_kinds<S: Store>(oms: &Oms<S>, id: OrderId) -> Vec<&'static str> {
 }
 
 /// `(on hand, reserved)` of (sku, location).
-fn level<S: Store>(oms: &Oms<S>, sku: &str, location: &str) -> (i64, i64) {
+pub(crate) fn level<S: Store>(oms: &Oms<S>, sku: &str, location: &str) -> (i64, i64) {
     let l = oms.stock_level(sku, location).expect("stock level");
     assert_eq!((l.sku.as_str(), l.location.as_str()), (sku, location));
     (l.on_hand, l.reserved)
 }
 
 /// Active reservations of an order as `(line, sku, location, units)`, sorted.
-fn held<S: Store>(oms: &Oms<S>, id: OrderId) -> Vec<(u32, String, String, i64)> {
+pub(crate) fn held<S: Store>(oms: &Oms<S>, id: OrderId) -> Vec<(u32, String, String, i64)> {
     let mut out: Vec<_> = oms
         .reservations(id)
         .expect("reservations")
@@ -161,12 +161,12 @@ fn held<S: Store>(oms: &Oms<S>, id: OrderId) -> Vec<(u32, String, String, i64)> 
 }
 
 /// `(line, sku, location, units)` in the shape [`held`] returns.
-fn h(line: u32, sku: &str, location: &str, units: i64) -> (u32, String, String, i64) {
+pub(crate) fn h(line: u32, sku: &str, location: &str, units: i64) -> (u32, String, String, i64) {
     (line, sku.to_owned(), location.to_owned(), units)
 }
 
 /// An allocation, as carried by stock events.
-fn alloc(line_id: u32, sku: &str, location: &str, quantity: i64) -> Allocation {
+pub(crate) fn alloc(line_id: u32, sku: &str, location: &str, quantity: i64) -> Allocation {
     Allocation { line_id, sku: sku.to_owned(), location: location.to_owned(), quantity }
 }
 
@@ -212,7 +212,7 @@ fn expect_conflict<T: Debug>(result: Result<T>) -> Option<String> {
 }
 
 #[track_caller]
-fn expect_validation<T: Debug>(result: Result<T>) -> String {
+pub(crate) fn expect_validation<T: Debug>(result: Result<T>) -> String {
     match result {
         Err(Error::Validation { field, .. }) => field,
         other => panic!("expected Validation, got {other:?}"),
@@ -220,7 +220,7 @@ fn expect_validation<T: Debug>(result: Result<T>) -> String {
 }
 
 #[track_caller]
-fn expect_not_found<T: Debug>(result: Result<T>) -> (&'static str, String) {
+pub(crate) fn expect_not_found<T: Debug>(result: Result<T>) -> (&'static str, String) {
     match result {
         Err(Error::NotFound { entity, id }) => (entity, id),
         other => panic!("expected NotFound, got {other:?}"),
@@ -228,7 +228,9 @@ fn expect_not_found<T: Debug>(result: Result<T>) -> (&'static str, String) {
 }
 
 #[track_caller]
-fn expect_invalid_transition<T: Debug>(result: Result<T>) -> (&'static str, String, &'static str) {
+pub(crate) fn expect_invalid_transition<T: Debug>(
+    result: Result<T>,
+) -> (&'static str, String, &'static str) {
     match result {
         Err(Error::InvalidTransition { entity, from, action }) => (entity, from, action),
         other => panic!("expected InvalidTransition, got {other:?}"),

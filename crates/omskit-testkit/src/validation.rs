@@ -9,6 +9,13 @@
 //! one line in [`table`]. Every row runs against one engine, and the store is
 //! compared with a [`Snapshot`] taken before the table after every row.
 //!
+//! The fulfilment use cases (bins, fulfil, pick lists, picks, packing,
+//! shipping and rate shopping, tracking, delivery, condition readings,
+//! holds and cancellations of fulfilment orders) have rows of their own,
+//! against fulfilment orders in every state made before the snapshot; the
+//! snapshot then covers every order's fulfilment orders, every shipment's
+//! tracking events and condition readings, and bins.
+//!
 //! Valid inputs that sit on a boundary (a 128-character id, a non-ASCII SKU,
 //! a percentage of exactly 100...) are checked separately, so that the table
 //! cannot pass by rejecting everything.
@@ -16,15 +23,21 @@
 use std::borrow::Cow;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+use std::sync::Arc;
+
 use omskit_core::order::{MAX_ID_LEN, MAX_LINES, MAX_LINE_QUANTITY, MAX_TEXT_LEN};
+use omskit_core::shipping::ConditionKind;
 use omskit_core::{
-    Address, Channel, Currency, Customer, Discount, Error, EventRecord, LineCancel, LineDraft,
-    Location, Oms, Order, OrderDiscount, OrderDraft, OrderEdit, OrderId, PaymentKind, Reservation,
-    StockLevel, StockMovement, Store, StoreTx, TxMode, MAX_STOCK_QUANTITY,
+    Address, Channel, ConditionReading, ConditionThresholds, Currency, Customer, DeliveryProof,
+    Discount, Error, EventRecord, FulfillmentId, LineCancel, LineDraft, Location, Oms, Order,
+    OrderDiscount, OrderDraft, OrderEdit, OrderId, Package, PackageLine, Parcel, PaymentKind,
+    PickedLine, RateShopping, Reservation, StockLevel, StockMovement, Store, StoreTx,
+    TrackingEventKind, TrackingUpdate, TxMode, MAX_STOCK_QUANTITY,
 };
 use serde_json::{json, Value};
 
 use crate::fixtures::{address, dec, deterministic, draft, stock};
+use crate::fulfillment::{fulfillment_state, standard_carrier, FulfillmentState};
 use crate::Factory;
 
 /// SKUs the engine under test holds stock of, with their receipts.
@@ -35,6 +48,10 @@ const RECEIPTS: &[(&str, &str, i64)] = &[
     ("SKU-C", "WH-2", 10),
     ("SKÜ-ü", "WH-1", 5),
 ];
+
+/// The stock of the fulfilment orders the rows work on: SKU-F ships from
+/// WH-1 only, SKU-G from WH-2 only.
+const FULFILMENT_RECEIPTS: &[(&str, &str, i64)] = &[("SKU-F", "WH-1", 20), ("SKU-G", "WH-2", 5)];
 
 /// SKUs that rows mention without stocking them; their ledger must stay empty.
 const UNSTOCKED: &[&str] = &["SKU-NONE", "SKU-NEW", "SKU-X"];
@@ -181,6 +198,12 @@ fn long(n: usize) -> String {
 
 /// A change to a valid address that breaks one field.
 type AddressChange = fn(&mut Address);
+
+/// A change to valid packages that breaks one thing.
+type PackagesChange = fn(&mut Vec<Package>);
+
+/// A change to a valid JSON value that breaks one thing.
+type JsonChange = fn(&mut Value);
 
 /// A change to a valid draft.
 type DraftChange = Box<dyn Fn(&mut OrderDraft)>;
@@ -796,6 +819,589 @@ fn table<S: Store>(ctx: Ctx) -> Vec<Row<S>> {
 }
 
 // ---------------------------------------------------------------------------
+// The fulfilment rows
+// ---------------------------------------------------------------------------
+
+/// The fulfilment orders the fulfilment rows work on, made before the snapshot.
+#[derive(Debug, Clone)]
+struct Shipping {
+    /// Ready at WH-1: line 1, 2 × SKU-F (its order's line 2 ships from WH-2).
+    ready: FulfillmentId,
+    /// Ready at WH-2, of the same order: line 2, 1 × SKU-G.
+    ready_elsewhere: FulfillmentId,
+    /// Being picked at WH-1: line 1, 2 × SKU-F, and line 2, 1 × SKU-F.
+    picking: FulfillmentId,
+    /// Picked at WH-1: line 1, 3 × SKU-F (its order has one line).
+    picked: FulfillmentId,
+    /// Packed at WH-1, one unit of SKU-F in a 1 kg package.
+    packed: FulfillmentId,
+    /// Packed, of an order without a shipping address.
+    homeless: FulfillmentId,
+    /// Shipped by ground, with one tracking event, thresholds and a reading.
+    shipped: FulfillmentId,
+    /// The shipped one's order (now `shipped`).
+    shipped_order: OrderId,
+    /// The shipped one's tracking number.
+    tracking_number: String,
+    /// The tracking event it has.
+    recorded: TrackingUpdate,
+    /// Cancelled before shipment.
+    cancelled: FulfillmentId,
+    /// An id no fulfilment order has.
+    unknown: FulfillmentId,
+}
+
+/// Receives [`FULFILMENT_RECEIPTS`], registers the standard carrier and
+/// makes the fulfilment orders of [`Shipping`].
+fn fulfillment_setup<S: Store>(oms: &Oms<S>) -> Shipping {
+    oms.register_carrier(Arc::new(standard_carrier()));
+    for (sku, location, units) in FULFILMENT_RECEIPTS {
+        oms.receive_stock(sku, location, *units, "PO-F").expect("receive");
+    }
+    let fulfil = |d: &OrderDraft| {
+        let order = oms.place_order(d).expect("place");
+        oms.fulfil(order.id).expect("fulfil")
+    };
+    let all = |f: &omskit_core::FulfillmentOrder| -> Vec<PickedLine> {
+        f.lines.iter().map(|l| PickedLine { line_id: l.line_id, quantity: l.quantity }).collect()
+    };
+    let one_box = |f: &omskit_core::FulfillmentOrder| Package {
+        id: "BOX-1".into(),
+        parcel: Parcel {
+            weight_kg: dec("1"),
+            length_cm: dec("20"),
+            width_cm: dec("15"),
+            height_cm: dec("10"),
+        },
+        lines: f
+            .lines
+            .iter()
+            .map(|l| PackageLine { line_id: l.line_id, quantity: l.quantity })
+            .collect(),
+    };
+    let pack = |f: &omskit_core::FulfillmentOrder| {
+        oms.create_pick_list(&f.location, &[f.id]).expect("pick list");
+        let f = oms.confirm_pick(f.id, &all(f)).expect("confirm");
+        oms.pack(f.id, &[one_box(&f)]).expect("pack")
+    };
+
+    let split = fulfil(&draft(&[("SKU-F", 2), ("SKU-G", 1)]));
+    let (ready, ready_elsewhere) = (split[0].clone(), split[1].clone());
+    assert_eq!((ready.location.as_str(), ready_elsewhere.location.as_str()), ("WH-1", "WH-2"));
+    let picking = fulfil(&draft(&[("SKU-F", 2), ("SKU-F", 1)])).remove(0);
+    oms.create_pick_list("WH-1", &[picking.id]).expect("pick list");
+    let picked = fulfil(&draft(&[("SKU-F", 3)])).remove(0);
+    oms.create_pick_list("WH-1", &[picked.id]).expect("pick list");
+    oms.confirm_pick(picked.id, &all(&picked)).expect("confirm");
+    let packed = pack(&fulfil(&draft(&[("SKU-F", 1)])).remove(0));
+    let mut no_address = draft(&[("SKU-F", 1)]);
+    no_address.ship_to = None;
+    let homeless = pack(&fulfil(&no_address).remove(0));
+    let shipped = pack(&fulfil(&draft(&[("SKU-F", 1)])).remove(0));
+    let shipped = oms.ship(shipped.id, "table-rate", "ground").expect("ship");
+    let tracking_number = shipped.shipment.as_ref().expect("shipment").tracking_number.clone();
+    let recorded = TrackingUpdate::new(
+        "evt-1",
+        TrackingEventKind::InTransit,
+        "2026-01-02T08:00:00Z".parse().expect("time"),
+    );
+    oms.record_tracking_event(&tracking_number, &recorded).expect("tracking event");
+    let limits = ConditionThresholds {
+        min_temperature_c: Some(dec("2")),
+        max_temperature_c: Some(dec("8")),
+        max_shock_g: None,
+    };
+    oms.set_condition_thresholds(&tracking_number, &limits).expect("thresholds");
+    let reading = ConditionReading {
+        kind: ConditionKind::Temperature,
+        value: dec("4"),
+        at: "2026-01-02T09:00:00Z".parse().expect("time"),
+        sensor: Some("probe-1".into()),
+    };
+    oms.record_condition_reading(&tracking_number, &reading).expect("reading");
+    let cancelled = fulfil(&draft(&[("SKU-F", 1)])).remove(0);
+    oms.cancel_fulfillment(cancelled.id, "set-up").expect("cancel");
+    oms.set_bin("SKU-F", "WH-1", "A-01").expect("bin");
+    Shipping {
+        ready: ready.id,
+        ready_elsewhere: ready_elsewhere.id,
+        picking: picking.id,
+        picked: picked.id,
+        packed: packed.id,
+        homeless: homeless.id,
+        shipped: shipped.id,
+        shipped_order: shipped.order_id,
+        tracking_number,
+        recorded,
+        cancelled: cancelled.id,
+        unknown: FulfillmentId::from_u128(42),
+    }
+}
+
+/// A 1 kg package holding `(line, units)`.
+fn package(id: &str, lines: &[(u32, u32)]) -> Package {
+    Package {
+        id: id.to_owned(),
+        parcel: Parcel {
+            weight_kg: dec("1"),
+            length_cm: dec("20"),
+            width_cm: dec("15"),
+            height_cm: dec("10"),
+        },
+        lines: lines.iter().map(|&(line_id, quantity)| PackageLine { line_id, quantity }).collect(),
+    }
+}
+
+/// Every bad input of the fulfilment use cases, with its expected error.
+#[allow(clippy::too_many_lines)]
+fn fulfillment_table<S: Store>(ctx: Ctx, sh: &Shipping) -> Vec<Row<S>> {
+    use Expect::{InvalidTransition, NotFound};
+    let Ctx { cancelled, unknown, .. } = ctx;
+    let Shipping {
+        ready,
+        ready_elsewhere,
+        picking,
+        picked,
+        packed,
+        homeless,
+        shipped,
+        shipped_order,
+        cancelled: cancelled_fo,
+        unknown: unknown_fo,
+        ..
+    } = sh.clone();
+    let tn = sh.tracking_number.clone();
+    let mut t = Table { rows: Vec::new() };
+
+    // --- bins ---
+    t.row("set_bin: empty bin", v("bin"), |oms| done(oms.set_bin("SKU-F", "WH-1", "")));
+    t.row("set_bin: blank bin", v("bin"), |oms| done(oms.set_bin("SKU-F", "WH-1", "  ")));
+    t.row("set_bin: bin of 65 bytes", v("bin"), |oms| {
+        done(oms.set_bin("SKU-F", "WH-1", &long(65)))
+    });
+    t.row("set_bin: bin with NUL", v("bin"), |oms| done(oms.set_bin("SKU-F", "WH-1", "A\u{0}1")));
+    t.row("set_bin: empty sku", v("sku"), |oms| done(oms.set_bin("", "WH-1", "A-01")));
+    t.row("set_bin: sku with a space", v("sku"), |oms| done(oms.set_bin("SKU F", "WH-1", "A-01")));
+    t.row("set_bin: unknown location", NotFound("location"), |oms| {
+        done(oms.set_bin("SKU-F", "WH-404", "A-01"))
+    });
+    t.row("bin: unknown location", NotFound("location"), |oms| done(oms.bin("SKU-F", "WH-404")));
+
+    // --- fulfil and lookups ---
+    t.row("fulfil: unknown order", NotFound("order"), move |oms| done(oms.fulfil(unknown)));
+    t.row("fulfil: cancelled order", InvalidTransition("fulfil"), move |oms| {
+        done(oms.fulfil(cancelled))
+    });
+    t.row("fulfil: shipped order", InvalidTransition("fulfil"), move |oms| {
+        done(oms.fulfil(shipped_order))
+    });
+    t.row("fulfillments: unknown order", NotFound("order"), move |oms| {
+        done(oms.fulfillments(unknown))
+    });
+    t.row("fulfillment: unknown id", NotFound("fulfillment order"), move |oms| {
+        done(oms.fulfillment(unknown_fo))
+    });
+    t.row("parse fulfillment id \"FO-1\"", v("fulfillment_id"), |_| {
+        done("FO-1".parse::<FulfillmentId>())
+    });
+
+    // --- create_pick_list ---
+    t.row("create_pick_list: no ids", v("fulfillment_ids"), |oms| {
+        done(oms.create_pick_list("WH-1", &[]))
+    });
+    t.row("create_pick_list: 1001 ids", v("fulfillment_ids"), move |oms| {
+        done(oms.create_pick_list("WH-1", &vec![ready; 1001]))
+    });
+    t.row("create_pick_list: an id twice", v("fulfillment_ids[1]"), move |oms| {
+        done(oms.create_pick_list("WH-1", &[ready, ready]))
+    });
+    t.row("create_pick_list: another location", v("fulfillment_ids[1]"), move |oms| {
+        done(oms.create_pick_list("WH-1", &[ready, ready_elsewhere]))
+    });
+    t.row("create_pick_list: unknown location", NotFound("location"), move |oms| {
+        done(oms.create_pick_list("WH-404", &[ready]))
+    });
+    t.row(
+        "create_pick_list: unknown fulfillment order",
+        NotFound("fulfillment order"),
+        move |oms| done(oms.create_pick_list("WH-1", &[ready, unknown_fo])),
+    );
+    t.row("create_pick_list: one being picked", InvalidTransition("start_picking"), move |oms| {
+        done(oms.create_pick_list("WH-1", &[ready, picking]))
+    });
+    t.row("create_pick_list: a cancelled one", InvalidTransition("start_picking"), move |oms| {
+        done(oms.create_pick_list("WH-1", &[ready, cancelled_fo]))
+    });
+    t.row("create_pick_list: a shipped one", InvalidTransition("start_picking"), move |oms| {
+        done(oms.create_pick_list("WH-1", &[shipped]))
+    });
+    t.row("precedence: no ids at an unknown location", v("fulfillment_ids"), |oms| {
+        done(oms.create_pick_list("WH-404", &[]))
+    });
+
+    // --- confirm_pick (picking: line 1 × 2, line 2 × 1) ---
+    let p = |line_id, quantity| PickedLine { line_id, quantity };
+    t.row("confirm_pick: unknown line", v("picked[2].line_id"), move |oms| {
+        done(oms.confirm_pick(picking, &[p(1, 2), p(2, 1), p(9, 1)]))
+    });
+    t.row("confirm_pick: a line of another order", v("picked[0].line_id"), move |oms| {
+        done(oms.confirm_pick(picked, &[p(2, 1), p(1, 3)]))
+    });
+    t.row("confirm_pick: line listed twice", v("picked[1].line_id"), move |oms| {
+        done(oms.confirm_pick(picking, &[p(1, 1), p(1, 1), p(2, 1)]))
+    });
+    t.row("confirm_pick: more than expected", v("picked[1].quantity"), move |oms| {
+        done(oms.confirm_pick(picking, &[p(1, 2), p(2, 2)]))
+    });
+    t.row("confirm_pick: quantity u32::MAX", v("picked[0].quantity"), move |oms| {
+        done(oms.confirm_pick(picking, &[p(1, u32::MAX), p(2, 1)]))
+    });
+    t.row("confirm_pick: a line left out", v("picked"), move |oms| {
+        done(oms.confirm_pick(picking, &[p(1, 2)]))
+    });
+    t.row("confirm_pick: nothing listed", v("picked"), move |oms| {
+        done(oms.confirm_pick(picking, &[]))
+    });
+    t.row("confirm_pick: not on a pick list", InvalidTransition("confirm_pick"), move |oms| {
+        done(oms.confirm_pick(ready, &[p(1, 2)]))
+    });
+    t.row("confirm_pick: already picked", InvalidTransition("confirm_pick"), move |oms| {
+        done(oms.confirm_pick(picked, &[p(1, 3)]))
+    });
+    t.row("confirm_pick: unknown fulfillment order", NotFound("fulfillment order"), move |oms| {
+        done(oms.confirm_pick(unknown_fo, &[p(1, 1)]))
+    });
+
+    // --- pack (picked: line 1 × 3) ---
+    let pack_with = move |change: PackagesChange| {
+        let mut packages = vec![package("BOX-1", &[(1, 3)])];
+        change(&mut packages);
+        move |oms: &Oms<S>| done(oms.pack(picked, &packages))
+    };
+    let cases: [(&str, &str, PackagesChange); 15] = [
+        ("no packages", "packages", |p| p.clear()),
+        ("negative weight", "packages[0].weight_kg", |p| p[0].parcel.weight_kg = dec("-0.5")),
+        ("zero weight", "packages[0].weight_kg", |p| p[0].parcel.weight_kg = dec("0")),
+        ("length 1000.5 cm", "packages[0].length_cm", |p| p[0].parcel.length_cm = dec("1000.5")),
+        ("zero width", "packages[0].width_cm", |p| p[0].parcel.width_cm = dec("0")),
+        ("negative height", "packages[0].height_cm", |p| p[0].parcel.height_cm = dec("-1")),
+        ("duplicate package ids", "packages[1].id", |p| {
+            *p = vec![package("BOX-1", &[(1, 2)]), package("BOX-1", &[(1, 1)])];
+        }),
+        ("empty package id", "packages[0].id", |p| p[0].id = String::new()),
+        ("package id with a tab", "packages[0].id", |p| p[0].id = "BOX\t1".into()),
+        ("package id of 201 chars", "packages[0].id", |p| p[0].id = long(201)),
+        ("empty package", "packages[1].lines", |p| p.push(package("BOX-2", &[]))),
+        ("a line of another order", "packages[0].lines[1].line_id", |p| {
+            *p = vec![package("BOX-1", &[(1, 3), (2, 1)])];
+        }),
+        ("zero units", "packages[0].lines[1].quantity", |p| {
+            *p = vec![package("BOX-1", &[(1, 3), (1, 0)])];
+        }),
+        ("a unit missing", "packages", |p| *p = vec![package("BOX-1", &[(1, 2)])]),
+        ("a unit packed twice", "packages", |p| {
+            *p = vec![package("BOX-1", &[(1, 3)]), package("BOX-2", &[(1, 1)])];
+        }),
+    ];
+    for (what, field, change) in cases {
+        t.row(&format!("pack: {what}"), v(field), pack_with(change));
+    }
+    t.row("pack: not picked", InvalidTransition("pack"), move |oms| {
+        done(oms.pack(ready, &[package("BOX-1", &[(1, 2)])]))
+    });
+    t.row("pack: already packed", InvalidTransition("pack"), move |oms| {
+        done(oms.pack(packed, &[package("BOX-1", &[(1, 1)])]))
+    });
+    t.row("pack: unknown fulfillment order", NotFound("fulfillment order"), move |oms| {
+        done(oms.pack(unknown_fo, &[package("BOX-1", &[(1, 1)])]))
+    });
+    let package_json = |change: JsonChange| {
+        let mut value = json!({"id": "BOX-1", "weight_kg": "1", "length_cm": "20",
+                               "width_cm": "15", "height_cm": "10",
+                               "lines": [{"line_id": 1, "quantity": 3}]});
+        change(&mut value);
+        value.to_string()
+    };
+    let json_cases: [(&str, JsonChange); 4] = [
+        ("unknown field", |v| v["colour"] = json!("brown")),
+        ("missing weight", |v| drop(v.as_object_mut().map(|o| o.remove("weight_kg")))),
+        ("negative line quantity", |v| v["lines"][0]["quantity"] = json!(-1)),
+        ("weight not a number", |v| v["weight_kg"] = json!("heavy")),
+    ];
+    for (what, change) in json_cases {
+        let text = package_json(change);
+        t.row(&format!("JSON package: {what}"), Expect::Decode, move |_| {
+            serde_json::from_str::<Package>(&text)?;
+            Ok(())
+        });
+    }
+
+    // --- quote_shipment, ship, ship_with ---
+    let cheapest = RateShopping::Cheapest { deliver_by: None };
+    t.row("ship: not packed", InvalidTransition("ship"), move |oms| {
+        done(oms.ship(picked, "table-rate", "ground"))
+    });
+    t.row("ship: already shipped", InvalidTransition("ship"), move |oms| {
+        done(oms.ship(shipped, "table-rate", "ground"))
+    });
+    t.row("ship: cancelled", InvalidTransition("ship"), move |oms| {
+        done(oms.ship(cancelled_fo, "table-rate", "ground"))
+    });
+    t.row("ship: unknown carrier", NotFound("carrier"), move |oms| {
+        done(oms.ship(packed, "ups", "ground"))
+    });
+    t.row("ship: unknown service", NotFound("carrier service"), move |oms| {
+        done(oms.ship(packed, "table-rate", "overnight"))
+    });
+    t.row("ship: order without ship_to", v("ship_to"), move |oms| {
+        done(oms.ship(homeless, "table-rate", "ground"))
+    });
+    t.row("ship: unknown fulfillment order", NotFound("fulfillment order"), move |oms| {
+        done(oms.ship(unknown_fo, "table-rate", "ground"))
+    });
+    t.row("ship_with: order without ship_to", v("ship_to"), move |oms| {
+        done(oms.ship_with(homeless, &RateShopping::Cheapest { deliver_by: None }))
+    });
+    t.row("ship_with: not packed", InvalidTransition("ship"), move |oms| {
+        done(oms.ship_with(picked, &cheapest))
+    });
+    t.row("ship_with: nothing delivers in time", v("deliver_by"), move |oms| {
+        let by = "2026-01-01T12:00:00Z".parse().expect("time");
+        done(oms.ship_with(packed, &RateShopping::Cheapest { deliver_by: Some(by) }))
+    });
+    t.row("ship_with: nothing within budget", v("budget"), move |oms| {
+        done(oms.ship_with(packed, &RateShopping::Fastest { budget: Some(dec("4.99")) }))
+    });
+    t.row("ship_with: negative budget", v("budget"), move |oms| {
+        done(oms.ship_with(packed, &RateShopping::Fastest { budget: Some(dec("-0.01")) }))
+    });
+    t.row("quote_shipment: order without ship_to", v("ship_to"), move |oms| {
+        done(oms.quote_shipment(homeless))
+    });
+    t.row("quote_shipment: not packed", InvalidTransition("ship"), move |oms| {
+        done(oms.quote_shipment(ready))
+    });
+    for (what, text) in [
+        ("unknown rule", r#"{"rule": "slowest"}"#),
+        ("no rule", r#"{"budget": "5.00"}"#),
+        ("unknown field", r#"{"rule": "cheapest", "deliver_by": null, "carrier": "ups"}"#),
+        ("budget not a number", r#"{"rule": "fastest", "budget": "cheap"}"#),
+        ("deliver_by not a time", r#"{"rule": "cheapest", "deliver_by": "friday"}"#),
+    ] {
+        t.row(&format!("JSON rate shopping: {what}"), Expect::Decode, move |_| {
+            serde_json::from_str::<RateShopping>(text)?;
+            Ok(())
+        });
+    }
+
+    // --- record_tracking_event, confirm_delivery, tracking_events ---
+    let when = || "2026-01-03T08:00:00Z".parse().expect("time");
+    let update = move |id: &str, kind| TrackingUpdate::new(id, kind, when());
+    let in_transit = move |id: &str| update(id, TrackingEventKind::InTransit);
+    let track_rows: Vec<(&str, &str, String, TrackingUpdate)> = vec![
+        ("empty tracking number", "tracking_number", String::new(), in_transit("e-9")),
+        ("blank tracking number", "tracking_number", "   ".into(), in_transit("e-9")),
+        ("tracking number with NUL", "tracking_number", format!("{tn}\u{0}"), in_transit("e-9")),
+        ("tracking number of 201 chars", "tracking_number", long(201), in_transit("e-9")),
+        ("empty carrier event id", "carrier_event_id", tn.clone(), in_transit("")),
+        ("blank carrier event id", "carrier_event_id", tn.clone(), in_transit("  ")),
+        ("carrier event id with ESC", "carrier_event_id", tn.clone(), in_transit("e\u{1b}9")),
+        ("carrier event id of 201 chars", "carrier_event_id", tn.clone(), in_transit(&long(201))),
+        (
+            "location with NUL",
+            "location",
+            tn.clone(),
+            TrackingUpdate { location: Some("Memphis\u{0}".into()), ..in_transit("e-9") },
+        ),
+        (
+            "description of 201 chars",
+            "description",
+            tn.clone(),
+            TrackingUpdate { description: Some(long(201)), ..in_transit("e-9") },
+        ),
+        (
+            "proof on an in-transit event",
+            "proof",
+            tn.clone(),
+            TrackingUpdate { proof: Some(DeliveryProof::default()), ..in_transit("e-9") },
+        ),
+        (
+            "proof signed_by of 201 chars",
+            "proof.signed_by",
+            tn.clone(),
+            TrackingUpdate {
+                proof: Some(DeliveryProof {
+                    signed_by: Some(long(201)),
+                    ..DeliveryProof::default()
+                }),
+                ..update("e-9", TrackingEventKind::Delivered)
+            },
+        ),
+        (
+            "proof photo_reference with BEL",
+            "proof.photo_reference",
+            tn.clone(),
+            TrackingUpdate {
+                proof: Some(DeliveryProof {
+                    photo_reference: Some("p\u{7}".into()),
+                    ..DeliveryProof::default()
+                }),
+                ..update("e-9", TrackingEventKind::Delivered)
+            },
+        ),
+        ("empty tracking number and event id", "tracking_number", String::new(), in_transit("")),
+    ];
+    for (what, field, number, u) in track_rows {
+        t.row(&format!("record_tracking_event: {what}"), v(field), move |oms| {
+            done(oms.record_tracking_event(&number, &u))
+        });
+    }
+    t.row("record_tracking_event: unknown tracking number", NotFound("shipment"), move |oms| {
+        done(oms.record_tracking_event("TR-NOPE-1", &in_transit("e-9")))
+    });
+    t.row("confirm_delivery: unknown tracking number", NotFound("shipment"), move |oms| {
+        done(oms.confirm_delivery("TR-NOPE-1", &DeliveryProof::default(), when()))
+    });
+    let number = tn.clone();
+    t.row("confirm_delivery: proof location of 201 chars", v("proof.location"), move |oms| {
+        let proof = DeliveryProof { location: Some(long(201)), ..DeliveryProof::default() };
+        done(oms.confirm_delivery(&number, &proof, when()))
+    });
+    t.row("tracking_events: unknown tracking number", NotFound("shipment"), |oms| {
+        done(oms.tracking_events("TR-NOPE-1"))
+    });
+    t.row("tracking_events: empty tracking number", v("tracking_number"), |oms| {
+        done(oms.tracking_events(""))
+    });
+    let tracking_json = |change: JsonChange| {
+        let mut value = json!({"carrier_event_id": "e-1", "kind": "in_transit",
+                               "occurred_at": "2026-01-03T08:00:00Z"});
+        change(&mut value);
+        value.to_string()
+    };
+    let json_cases: [(&str, JsonChange); 4] = [
+        ("unknown kind", |v| v["kind"] = json!("teleported")),
+        ("unknown field", |v| v["status"] = json!("ok")),
+        ("missing occurred_at", |v| drop(v.as_object_mut().map(|o| o.remove("occurred_at")))),
+        ("occurred_at not a time", |v| v["occurred_at"] = json!("yesterday")),
+    ];
+    for (what, change) in json_cases {
+        let text = tracking_json(change);
+        t.row(&format!("JSON tracking update: {what}"), Expect::Decode, move |_| {
+            serde_json::from_str::<TrackingUpdate>(&text)?;
+            Ok(())
+        });
+    }
+
+    // --- condition thresholds and readings ---
+    let number = tn.clone();
+    t.row("set_condition_thresholds: max below min", v("max_temperature_c"), move |oms| {
+        let limits = ConditionThresholds {
+            min_temperature_c: Some(dec("8")),
+            max_temperature_c: Some(dec("2")),
+            max_shock_g: None,
+        };
+        done(oms.set_condition_thresholds(&number, &limits))
+    });
+    let number = tn.clone();
+    t.row("set_condition_thresholds: negative max shock", v("max_shock_g"), move |oms| {
+        let limits = ConditionThresholds { max_shock_g: Some(dec("-1")), ..Default::default() };
+        done(oms.set_condition_thresholds(&number, &limits))
+    });
+    t.row("set_condition_thresholds: unknown tracking number", NotFound("shipment"), |oms| {
+        done(oms.set_condition_thresholds("TR-NOPE-1", &ConditionThresholds::default()))
+    });
+    let reading = move |kind, value: &str, sensor: Option<String>| ConditionReading {
+        kind,
+        value: dec(value),
+        at: when(),
+        sensor,
+    };
+    let number = tn.clone();
+    t.row("record_condition_reading: negative shock", v("value"), move |oms| {
+        done(oms.record_condition_reading(&number, &reading(ConditionKind::Shock, "-0.1", None)))
+    });
+    let number = tn.clone();
+    t.row("record_condition_reading: sensor with NUL", v("sensor"), move |oms| {
+        let r = reading(ConditionKind::Temperature, "4", Some("probe\u{0}".into()));
+        done(oms.record_condition_reading(&number, &r))
+    });
+    let number = tn.clone();
+    t.row("record_condition_reading: sensor of 201 chars", v("sensor"), move |oms| {
+        let r = reading(ConditionKind::Temperature, "4", Some(long(201)));
+        done(oms.record_condition_reading(&number, &r))
+    });
+    t.row("record_condition_reading: unknown tracking number", NotFound("shipment"), move |oms| {
+        done(
+            oms.record_condition_reading(
+                "TR-NOPE-1",
+                &reading(ConditionKind::Temperature, "4", None),
+            ),
+        )
+    });
+    t.row("condition_readings: unknown tracking number", NotFound("shipment"), |oms| {
+        done(oms.condition_readings("TR-NOPE-1"))
+    });
+
+    // --- holds and cancellation of fulfilment orders ---
+    t.row("hold_fulfillment: empty reason", v("reason"), move |oms| {
+        done(oms.hold_fulfillment(ready, ""))
+    });
+    t.row("hold_fulfillment: reason with NUL", v("reason"), move |oms| {
+        done(oms.hold_fulfillment(ready, "wait\u{0}"))
+    });
+    t.row("hold_fulfillment: reason of 1001 chars", v("reason"), move |oms| {
+        done(oms.hold_fulfillment(ready, &long(MAX_TEXT_LEN + 1)))
+    });
+    t.row("hold_fulfillment: shipped", InvalidTransition("hold"), move |oms| {
+        done(oms.hold_fulfillment(shipped, "too late"))
+    });
+    t.row("hold_fulfillment: cancelled", InvalidTransition("hold"), move |oms| {
+        done(oms.hold_fulfillment(cancelled_fo, "too late"))
+    });
+    t.row("hold_fulfillment: unknown", NotFound("fulfillment order"), move |oms| {
+        done(oms.hold_fulfillment(unknown_fo, "wait"))
+    });
+    t.row("precedence: empty hold reason on an unknown one", v("reason"), move |oms| {
+        done(oms.hold_fulfillment(unknown_fo, ""))
+    });
+    t.row("release_fulfillment: not on hold", InvalidTransition("release"), move |oms| {
+        done(oms.release_fulfillment(ready))
+    });
+    t.row("release_fulfillment: unknown", NotFound("fulfillment order"), move |oms| {
+        done(oms.release_fulfillment(unknown_fo))
+    });
+    t.row("cancel_fulfillment: empty reason", v("reason"), move |oms| {
+        done(oms.cancel_fulfillment(ready, ""))
+    });
+    t.row("cancel_fulfillment: shipped", InvalidTransition("cancel"), move |oms| {
+        done(oms.cancel_fulfillment(shipped, "too late"))
+    });
+    t.row("cancel_fulfillment: already cancelled", InvalidTransition("cancel"), move |oms| {
+        done(oms.cancel_fulfillment(cancelled_fo, "again"))
+    });
+    t.row("cancel_fulfillment: unknown", NotFound("fulfillment order"), move |oms| {
+        done(oms.cancel_fulfillment(unknown_fo, "gone"))
+    });
+
+    // --- order use cases once units shipped ---
+    t.row("cancel_order: shipped order", InvalidTransition("cancel"), move |oms| {
+        done(oms.cancel_order(shipped_order, "too late"))
+    });
+    t.row("cancel_lines: shipped order", InvalidTransition("cancel_lines"), move |oms| {
+        done(oms.cancel_lines(shipped_order, &[LineCancel { line_id: 1, quantity: None }], "x"))
+    });
+    t.row("edit_order: shipped order", InvalidTransition("edit"), move |oms| {
+        done(oms.edit_order(shipped_order, &[OrderEdit::SetQuantity { line_id: 1, quantity: 2 }]))
+    });
+    t.row("hold_order: shipped order", InvalidTransition("hold"), move |oms| {
+        done(oms.hold_order(shipped_order, "late review"))
+    });
+
+    t.rows
+}
+
+// ---------------------------------------------------------------------------
 // Running the table
 // ---------------------------------------------------------------------------
 
@@ -816,6 +1422,8 @@ struct Snapshot {
     locations: Vec<Location>,
     /// The ledger of every SKU the table mentions, stocked or not.
     movements: Vec<(String, Vec<StockMovement>)>,
+    /// Fulfilment orders, tracking events, condition readings and bins.
+    fulfillment: FulfillmentState,
 }
 
 /// Reads a [`Snapshot`] of the engine's store.
@@ -831,11 +1439,17 @@ fn snapshot<S: Store>(oms: &Oms<S>) -> Snapshot {
     let mut active_reservations = tx.active_reservations().expect("active reservations");
     active_reservations.sort_by_key(|r| r.id);
     drop(tx);
-    let skus = RECEIPTS.iter().map(|(sku, _, _)| *sku).chain(UNSTOCKED.iter().copied());
+    let skus = RECEIPTS
+        .iter()
+        .chain(FULFILMENT_RECEIPTS)
+        .map(|(sku, _, _)| *sku)
+        .chain(UNSTOCKED.iter().copied());
     let movements = skus
         .map(|sku| (sku.to_owned(), oms.stock_movements(sku, None).expect("stock movements")))
         .collect();
+    let fulfillment = fulfillment_state(oms, &orders);
     Snapshot {
+        fulfillment,
         orders,
         order_reservations,
         stock,
@@ -897,6 +1511,7 @@ fn differences(before: &Snapshot, after: &Snapshot) -> Vec<String> {
         before.movements == after.movements,
         &mut out,
     );
+    out.extend(before.fulfillment.differences(&after.fulfillment));
     if before.events != after.events {
         let new: Vec<&str> =
             after.events.iter().skip(before.events.len()).map(|e| e.kind.as_str()).collect();
@@ -972,6 +1587,7 @@ fn rejects_bad_input<S: Store>(factory: Factory<'_, S>) -> Vec<String> {
     let live = oms
         .record_payment(live.id, PaymentKind::Authorization, dec("5.00"), "auth_0")
         .expect("authorize part of the live order");
+    let shipping = fulfillment_setup(&oms);
     crate::assert_invariants(&oms);
     let ctx = Ctx { live: live.id, cancelled: cancelled.id, unknown: OrderId::from_u128(42) };
 
@@ -990,7 +1606,8 @@ fn rejects_bad_input<S: Store>(factory: Factory<'_, S>) -> Vec<String> {
 
     let before = snapshot(&oms);
     let mut baseline = before.clone();
-    let rows = table::<S>(ctx);
+    let mut rows = table::<S>(ctx);
+    rows.extend(fulfillment_table::<S>(ctx, &shipping));
     for row in &rows {
         let outcome = catch_unwind(AssertUnwindSafe(|| (row.call)(&oms)))
             .unwrap_or_else(|payload| Err(Failure::Panic(panic_text(&*payload))));
@@ -1024,6 +1641,26 @@ fn rejects_bad_input<S: Store>(factory: Factory<'_, S>) -> Vec<String> {
     }
     if snapshot(&oms) != baseline {
         failures.push("repeated payment changed the store".to_owned());
+    }
+
+    // A tracking event recorded again is not an error and changes nothing.
+    match oms.record_tracking_event(&shipping.tracking_number, &shipping.recorded) {
+        Ok(out) if !out.recorded && !out.applied => {}
+        Ok(out) => failures.push(format!("a repeated tracking event was recorded again: {out:?}")),
+        Err(e) => failures.push(format!("a repeated tracking event failed: {e:?}")),
+    }
+    if snapshot(&oms) != baseline {
+        failures.push("a repeated tracking event changed the store".to_owned());
+    }
+
+    // Checking delivery promises when nothing is late changes nothing.
+    match oms.check_delivery_promises() {
+        Ok(marked) if marked.is_empty() => {}
+        Ok(marked) => failures.push(format!("{} shipments marked late too early", marked.len())),
+        Err(e) => failures.push(format!("check_delivery_promises failed: {e:?}")),
+    }
+    if snapshot(&oms) != baseline {
+        failures.push("checking delivery promises with nothing late changed the store".to_owned());
     }
 
     // Non-ASCII identifiers are valid.
