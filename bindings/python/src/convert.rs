@@ -9,7 +9,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
-use omskit::{Decimal, OrderId};
+use omskit::{Decimal, FulfillmentId, OrderId};
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -159,6 +159,8 @@ pub(crate) fn boolean(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<bool>
 
 static DECIMAL: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static UUID: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static UTC: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
 
 /// `decimal.Decimal`.
 pub(crate) fn decimal_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
@@ -269,16 +271,97 @@ fn parse_decimal(text: &str) -> Result<Decimal, String> {
 
 /// An order id: its hyphenated UUID text or a `uuid.UUID`.
 pub(crate) fn order_id(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<OrderId> {
+    uuid_id(obj, path, "an order id")
+}
+
+/// A fulfilment order id: its hyphenated UUID text or a `uuid.UUID`.
+pub(crate) fn fulfillment_id(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<FulfillmentId> {
+    uuid_id(obj, path, "a fulfillment order id")
+}
+
+/// A typed id from its hyphenated UUID text or a `uuid.UUID`; `what` names
+/// it in the error (`an order id`).
+fn uuid_id<T: FromStr>(obj: &Bound<'_, PyAny>, path: &Path<'_>, what: &str) -> PyResult<T> {
     let py = obj.py();
     let text = if let Ok(s) = obj.cast::<PyString>() {
-        s.to_cow().map_err(|_| errors::validation(py, path, "is not an order id"))?.into_owned()
+        s.to_cow().map_err(|_| errors::validation(py, path, format!("is not {what}")))?.into_owned()
     } else if obj.is_instance(UUID.import(py, "uuid", "UUID")?)? {
         obj.str()?.to_cow()?.into_owned()
     } else {
         return Err(errors::wrong_type(path, "str or uuid.UUID", obj));
     };
-    OrderId::from_str(&text).map_err(|_| {
-        errors::validation(py, path, format!("{text:?} is not an order id (a hyphenated UUID)"))
+    T::from_str(&text).map_err(|_| {
+        errors::validation(py, path, format!("{text:?} is not {what} (a hyphenated UUID)"))
+    })
+}
+
+/// A point in time: a timezone-aware `datetime` (any offset; converted to
+/// UTC) or an RFC 3339 `str` such as `"2026-01-05T14:30:00Z"`. A naive
+/// `datetime` is a `ValidationError`: it names no instant.
+pub(crate) fn time(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<DateTime<Utc>> {
+    let py = obj.py();
+    if let Ok(s) = obj.cast::<PyString>() {
+        let text = s
+            .to_cow()
+            .map_err(|_| errors::validation(py, path, "is not an RFC 3339 time"))?
+            .into_owned();
+        return DateTime::parse_from_rfc3339(&text).map(|t| t.with_timezone(&Utc)).map_err(|_| {
+            errors::validation(
+                py,
+                path,
+                format!("{text:?} is not an RFC 3339 time such as \"2026-01-05T14:30:00Z\""),
+            )
+        });
+    }
+    if !obj.is_instance(DATETIME.import(py, "datetime", "datetime")?)? {
+        return Err(errors::wrong_type(path, "datetime or str", obj));
+    }
+    if obj.call_method0(intern!(py, "utcoffset"))?.is_none() {
+        return Err(errors::validation(
+            py,
+            path,
+            "must be timezone-aware, such as datetime.now(timezone.utc): a naive datetime \
+             names no instant",
+        ));
+    }
+    let utc = UTC.get_or_try_init(py, || -> PyResult<Py<PyAny>> {
+        Ok(py
+            .import(intern!(py, "datetime"))?
+            .getattr(intern!(py, "timezone"))?
+            .getattr("utc")?
+            .unbind())
+    })?;
+    obj.call_method1(intern!(py, "astimezone"), (utc.bind(py),))
+        .and_then(|t| t.extract::<DateTime<Utc>>())
+        .map_err(|_| errors::validation(py, path, "is out of range"))
+}
+
+/// A point in time or `None`.
+pub(crate) fn opt_time(
+    obj: Option<&Bound<'_, PyAny>>,
+    path: &Path<'_>,
+) -> PyResult<Option<DateTime<Utc>>> {
+    match obj {
+        Some(obj) if !obj.is_none() => time(obj, path).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// One of `choices` (a str-valued enum member or its value), as the
+/// matching core value; anything else is a `ValidationError` listing them.
+pub(crate) fn choice<T: Copy>(
+    obj: &Bound<'_, PyAny>,
+    path: &Path<'_>,
+    choices: &[(&str, T)],
+) -> PyResult<T> {
+    let name = text(obj, path)?;
+    choices.iter().find(|(n, _)| *n == name).map(|(_, v)| *v).ok_or_else(|| {
+        let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+        errors::validation(
+            obj.py(),
+            path,
+            format!("must be one of {}, got {name:?}", names.join(", ")),
+        )
     })
 }
 
@@ -373,6 +456,17 @@ pub(crate) fn py_decimal<'py>(py: Python<'py>, value: &Decimal) -> PyResult<Boun
     decimal_type(py)?.call1((value.to_string(),))
 }
 
+/// A `decimal.Decimal` or `None`.
+pub(crate) fn py_opt_decimal<'py>(
+    py: Python<'py>,
+    value: Option<&Decimal>,
+) -> PyResult<Bound<'py, PyAny>> {
+    match value {
+        Some(v) => py_decimal(py, v),
+        None => Ok(py.None().into_bound(py)),
+    }
+}
+
 /// A timezone-aware `datetime` in UTC.
 pub(crate) fn py_time<'py>(py: Python<'py>, value: &DateTime<Utc>) -> PyResult<Bound<'py, PyAny>> {
     value.into_bound_py_any(py)
@@ -397,6 +491,10 @@ pub(crate) enum Enum {
     PaymentKind,
     ReservationStatus,
     MovementKind,
+    FulfillmentStatus,
+    TrackingEventKind,
+    ConditionKind,
+    NotificationKind,
 }
 
 impl Enum {
@@ -407,12 +505,15 @@ impl Enum {
             Enum::PaymentKind => "PaymentKind",
             Enum::ReservationStatus => "ReservationStatus",
             Enum::MovementKind => "MovementKind",
+            Enum::FulfillmentStatus => "FulfillmentStatus",
+            Enum::TrackingEventKind => "TrackingEventKind",
+            Enum::ConditionKind => "ConditionKind",
+            Enum::NotificationKind => "NotificationKind",
         }
     }
 }
 
-static MEMBERS: [PyOnceLock<Py<PyDict>>; 5] =
-    [PyOnceLock::new(), PyOnceLock::new(), PyOnceLock::new(), PyOnceLock::new(), PyOnceLock::new()];
+static MEMBERS: [PyOnceLock<Py<PyDict>>; 9] = [const { PyOnceLock::new() }; 9];
 
 /// The member of `kind` whose value is `value` (the core's stored name).
 pub(crate) fn py_enum<'py>(

@@ -25,7 +25,8 @@ use crate::model::{repr_of, Plain};
 
 // ------------------------------------------------------------- conversions
 
-fn currency(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<Currency> {
+/// An ISO 4217 currency code omskit knows.
+pub(crate) fn currency(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<Currency> {
     let code = text(obj, path)?;
     Currency::from_code(&code).map_err(|_| {
         errors::validation(

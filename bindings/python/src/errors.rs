@@ -33,7 +33,8 @@ pyo3::create_exception!(
     omskit,
     NotFound,
     OmsError,
-    "The order, order line or location does not exist (`.entity`, `.id`)."
+    "The order, order line, location, fulfilment order, shipment (by tracking number), carrier \
+     or carrier service does not exist (`.entity`, `.id`)."
 );
 pyo3::create_exception!(
     omskit,

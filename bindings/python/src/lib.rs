@@ -4,18 +4,25 @@
 //! core's types ([`convert`], [`draft`]), runs the use case with the
 //! interpreter released ([`oms`]), converts the result ([`model`]) and maps
 //! errors to one exception hierarchy ([`errors`]). It holds no domain logic.
+//! Fulfilment ([`fulfillment`]), shipping ([`shipping`], with carriers
+//! written in Python in [`carrier`]) and notifications ([`notification`])
+//! follow the same pattern.
 //!
 //! Python imports it through `omskit/__init__.py`, which re-exports every
 //! class; the str-valued enums live in `omskit/_enums.py`, the type stubs in
 //! `omskit/_omskit.pyi`. Build it with maturin (see `pyproject.toml`).
 #![forbid(unsafe_code)]
 
+mod carrier;
 mod convert;
 mod draft;
 mod errors;
+mod fulfillment;
 mod holds;
 mod model;
+mod notification;
 mod oms;
+mod shipping;
 
 use pyo3::prelude::*;
 
@@ -51,6 +58,31 @@ fn _omskit(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<model::PyEventRecord>()?;
     m.add_class::<model::PyAuditReport>()?;
     m.add_class::<model::PyBrokenLink>()?;
+
+    m.add_class::<fulfillment::PyFulfillmentOrder>()?;
+    m.add_class::<fulfillment::PyFulfillmentLine>()?;
+    m.add_class::<fulfillment::PyPackage>()?;
+    m.add_class::<fulfillment::PyPackageLine>()?;
+    m.add_class::<fulfillment::PyPickList>()?;
+    m.add_class::<fulfillment::PyPickListEntry>()?;
+    m.add_class::<fulfillment::PyPickSource>()?;
+    m.add_class::<fulfillment::PyPickTotal>()?;
+
+    m.add_class::<shipping::PyShipment>()?;
+    m.add_class::<shipping::PyRateQuote>()?;
+    m.add_class::<shipping::PyRateRequest>()?;
+    m.add_class::<shipping::PyParcel>()?;
+    m.add_class::<shipping::PyTrackingEvent>()?;
+    m.add_class::<shipping::PyTrackingOutcome>()?;
+    m.add_class::<shipping::PyDeliveryProof>()?;
+    m.add_class::<shipping::PyConditionThresholds>()?;
+    m.add_class::<shipping::PyConditionReading>()?;
+
+    m.add_class::<notification::PyNotification>()?;
+    m.add_class::<notification::PyNotificationPage>()?;
+    m.add_class::<notification::PyRecipient>()?;
+    m.add_class::<notification::PyTrackingInfo>()?;
+    m.add_function(wrap_pyfunction!(notification::diagram, m)?)?;
 
     errors::register(m)?;
     Ok(())

@@ -38,7 +38,12 @@ pub(crate) fn repr_of(name: &str, fields: &Bound<'_, PyDict>) -> PyResult<String
     Ok(out)
 }
 
-fn set<'py>(dict: &Bound<'py, PyDict>, key: &str, value: impl IntoPyObject<'py>) -> PyResult<()> {
+/// Sets `key` of a plain dict to any value that converts.
+pub(crate) fn set<'py>(
+    dict: &Bound<'py, PyDict>,
+    key: &str,
+    value: impl IntoPyObject<'py>,
+) -> PyResult<()> {
     dict.set_item(key, value.into_bound_py_any(dict.py())?)
 }
 

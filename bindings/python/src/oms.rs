@@ -13,19 +13,28 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use omskit::postgres::PgOptions;
 use omskit::sqlite::{SqliteOptions, Synchronous};
-use omskit::{EventRecord, OrderDraft, PaymentKind, SubscriptionId};
+use omskit::{Currency, EventRecord, OrderDraft, PaymentKind, SubscriptionId, TableRateCarrier};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyList, PyString, PyType};
 use pyo3::IntoPyObjectExt;
 
-use crate::convert::{boolean, decimal, int, items, opt_int, opt_text, order_id, text, Path};
-use crate::draft::{cancel_in, draft_in, edit_in};
+use crate::carrier::{self, table_rate_config_in, PyCarrier};
+use crate::convert::{
+    boolean, decimal, fulfillment_id, int, items, opt_int, opt_text, order_id, text, time, Path,
+};
+use crate::draft::{cancel_in, currency, draft_in, edit_in};
 use crate::errors::{self, ValidationError};
+use crate::fulfillment::{package_in, picked_in, PyFulfillmentOrder, PyPickList};
 use crate::holds::{hold_rules, in_check};
 use crate::model::{
     list_of, PyAuditReport, PyEventRecord, PyLocation, PyOrder, PyReservation, PyStockLevel,
     PyStockMovement,
+};
+use crate::notification::{PyNotification, PyNotificationPage};
+use crate::shipping::{
+    proof_in, rate_shopping_in, reading_in, thresholds_in, tracking_update_in, PyConditionReading,
+    PyRateQuote, PyTrackingEvent, PyTrackingOutcome,
 };
 
 /// The order-management engine over the store it was opened with:
@@ -75,14 +84,28 @@ impl PyOms {
             .ok_or_else(errors::closed)
     }
 
-    /// Runs `work` on the engine with the interpreter released; maps its error.
+    /// Runs `work` on the engine with the interpreter released; maps its
+    /// error (with the exception of a Python carrier behind it as its
+    /// `__cause__`).
     fn run<T: Send>(
         &self,
         py: Python<'_>,
         work: impl FnOnce(&omskit::Oms) -> omskit::Result<T> + Send,
     ) -> PyResult<T> {
         let engine = self.engine()?;
-        py.detach(move || work(&engine)).map_err(|e| errors::to_py(py, e))
+        let outer = carrier::begin();
+        let result = py.detach(move || work(&engine));
+        let failures = carrier::finish(outer);
+        match result {
+            Ok(value) => {
+                failures.report(py);
+                Ok(value)
+            }
+            Err(error) => {
+                let raised = errors::to_py(py, error.clone());
+                Err(failures.attach_cause(py, &error, raised))
+            }
+        }
     }
 }
 
@@ -546,6 +569,436 @@ impl PyOms {
         let amount = decimal(amount, &Path::root("amount"))?;
         let reference = text(reference, &Path::root("reference"))?;
         self.run(py, move |oms| oms.record_payment(id, kind, amount, &reference)).map(PyOrder)
+    }
+
+    // -------------------------------------------------------- fulfilment
+
+    /// Creates fulfilment orders for every reserved unit of an order that
+    /// is not in an open fulfilment order yet: one per location (split
+    /// shipments), lines in line order. Returns the new ones (none when
+    /// every reserved unit already has one). The order becomes
+    /// `processing`. Raises `NotFound`, or `InvalidTransition` for an order
+    /// on hold, cancelled or fully shipped.
+    fn fulfil<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let id = self::order_id(order_id, &Path::root("order_id"))?;
+        list_of(py, self.run(py, move |oms| oms.fulfil(id))?, PyFulfillmentOrder)
+    }
+
+    /// The fulfilment order with this id (text or `uuid.UUID`). Raises `NotFound`.
+    fn fulfillment(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        self.run(py, move |oms| oms.fulfillment(id)).map(PyFulfillmentOrder)
+    }
+
+    /// Every fulfilment order of an order, cancelled ones included, oldest
+    /// first. Raises `NotFound` for an unknown order.
+    fn fulfillments<'py>(
+        &self,
+        py: Python<'py>,
+        order_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let id = self::order_id(order_id, &Path::root("order_id"))?;
+        list_of(py, self.run(py, move |oms| oms.fulfillments(id))?, PyFulfillmentOrder)
+    }
+
+    /// Records the bin `sku` is stored in at `location`; pick lists walk
+    /// the bins in order. Raises `ValidationError` (`sku`, `bin`) or
+    /// `NotFound` for an unknown location.
+    fn set_bin(
+        &self,
+        py: Python<'_>,
+        sku: &Bound<'_, PyAny>,
+        location: &Bound<'_, PyAny>,
+        bin: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let sku = text(sku, &Path::root("sku"))?;
+        let location = text(location, &Path::root("location"))?;
+        let bin = text(bin, &Path::root("bin"))?;
+        self.run(py, move |oms| oms.set_bin(&sku, &location, &bin))
+    }
+
+    /// The bin of `sku` at `location`, or None when none was recorded.
+    /// Raises `NotFound` for an unknown location.
+    fn bin(
+        &self,
+        py: Python<'_>,
+        sku: &Bound<'_, PyAny>,
+        location: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<String>> {
+        let sku = text(sku, &Path::root("sku"))?;
+        let location = text(location, &Path::root("location"))?;
+        self.run(py, move |oms| oms.bin(&sku, &location))
+    }
+
+    /// Batches ready fulfilment orders of one location (a list of ids)
+    /// into one `PickList`: a single walk sorted by bin, with per-order
+    /// totals. They move to `picking`. Raises `ValidationError`
+    /// (`fulfillment_ids`, `fulfillment_ids[1]`: empty, listed twice, at
+    /// another location), `NotFound`, or `InvalidTransition` for one that
+    /// is not ready; nothing changes then.
+    fn create_pick_list(
+        &self,
+        py: Python<'_>,
+        location: &Bound<'_, PyAny>,
+        fulfillment_ids: &Bound<'_, PyAny>,
+    ) -> PyResult<PyPickList> {
+        let location = text(location, &Path::root("location"))?;
+        let path = Path::root("fulfillment_ids");
+        let ids = items(fulfillment_ids, &path)?
+            .iter()
+            .enumerate()
+            .map(|(i, id)| self::fulfillment_id(id, &path.index(i)))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.run(py, move |oms| oms.create_pick_list(&location, &ids)).map(PyPickList)
+    }
+
+    /// Confirms what was picked (`picking` → `picked`): `picked` lists
+    /// every line once, as dicts `{"line_id": 1, "quantity": 2}`. Units
+    /// missing from a line (a short pick) are written off at the location,
+    /// then re-reserved elsewhere in new fulfilment orders; a fulfilment
+    /// order with nothing picked is cancelled. Raises `ValidationError`
+    /// (`picked[0].quantity`...), `NotFound` or `InvalidTransition`.
+    fn confirm_pick(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+        picked: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        let path = Path::root("picked");
+        let picked = items(picked, &path)?
+            .iter()
+            .enumerate()
+            .map(|(i, p)| picked_in(p, &path.index(i)))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.run(py, move |oms| oms.confirm_pick(id, &picked)).map(PyFulfillmentOrder)
+    }
+
+    /// Puts the picked units into packages (`picked` → `packed`): a list
+    /// of `Package`s or dicts `{"id", "weight_kg", "length_cm", "width_cm",
+    /// "height_cm", "lines": [{"line_id", "quantity"}]}`, measures as
+    /// Decimal or str. Every unit in exactly one package, package ids
+    /// unique. Raises `ValidationError` naming the field
+    /// (`packages[1].weight_kg`), `NotFound` or `InvalidTransition`.
+    fn pack(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+        packages: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        let path = Path::root("packages");
+        let packages = items(packages, &path)?
+            .iter()
+            .enumerate()
+            .map(|(i, p)| package_in(p, &path.index(i)))
+            .collect::<PyResult<Vec<_>>>()?;
+        self.run(py, move |oms| oms.pack(id, &packages)).map(PyFulfillmentOrder)
+    }
+
+    /// Stops a fulfilment order before shipment until released. Raises
+    /// `InvalidTransition` once shipped, cancelled or already on hold.
+    fn hold_fulfillment(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+        reason: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        let reason = text(reason, &Path::root("reason"))?;
+        self.run(py, move |oms| oms.hold_fulfillment(id, &reason)).map(PyFulfillmentOrder)
+    }
+
+    /// Releases a held fulfilment order back to the state it was in.
+    /// Raises `InvalidTransition` when it is not on hold.
+    fn release_fulfillment(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        self.run(py, move |oms| oms.release_fulfillment(id)).map(PyFulfillmentOrder)
+    }
+
+    /// Cancels a fulfilment order before shipment. Its units go back to
+    /// the order, still reserved (a later `fulfil` puts them in a new
+    /// fulfilment order). Raises `InvalidTransition` once shipped or when
+    /// already cancelled.
+    fn cancel_fulfillment(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+        reason: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        let reason = text(reason, &Path::root("reason"))?;
+        self.run(py, move |oms| oms.cancel_fulfillment(id, &reason)).map(PyFulfillmentOrder)
+    }
+
+    // ---------------------------------------------------------- carriers
+
+    /// Makes a carrier written in Python available for shipping under its
+    /// `name` (replacing a carrier of that name). `carrier` follows the
+    /// `omskit.Carrier` protocol: `name`, `services()`, `quote(request)`,
+    /// `create_label(request, service)` and `void_label(tracking_number)`.
+    /// `name` and `services()` are read once, now; the other methods are
+    /// called by `quote_shipment`, `ship` and `ship_with`, on the calling
+    /// thread, outside any transaction. An exception they raise fails that
+    /// call as an `OmsError` (an `OmsError` keeps its class, anything else
+    /// is a `StorageError`) whose `__cause__` is the original exception.
+    /// Carriers belong to this `Oms` object, not to its store.
+    fn register_carrier(&self, py: Python<'_>, carrier: &Bound<'_, PyAny>) -> PyResult<()> {
+        let engine = self.engine()?;
+        let carrier = Arc::new(PyCarrier::new(carrier)?);
+        py.detach(move || engine.register_carrier(carrier));
+        Ok(())
+    }
+
+    /// Registers omskit's table-rate carrier: with `config` (a dict with
+    /// the fields of the Rust `TableRateConfig`: `name`, `currency`,
+    /// `zones`, `services`, `rates`, optionally `transit_days`), or, with
+    /// `config=None`, the standard one named `table-rate` (services
+    /// `ground` and `express`; zones `domestic` = US and `international`)
+    /// priced in `currency`. Raises `ValidationError` naming the bad field
+    /// (`rates[2].price`).
+    #[pyo3(signature = (config=None, *, currency=None))]
+    fn register_table_rate_carrier(
+        &self,
+        py: Python<'_>,
+        config: Option<&Bound<'_, PyAny>>,
+        currency: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let config = config.filter(|c| !c.is_none());
+        let currency = currency.filter(|c| !c.is_none());
+        let currency_path = Path::root("currency");
+        let carrier = match (config, currency) {
+            (Some(config), None) => {
+                let config = table_rate_config_in(config, &Path::root("config"))?;
+                TableRateCarrier::from_config(&config).map_err(|e| errors::to_py(py, e))?
+            }
+            (None, Some(currency)) => {
+                let currency: Currency = self::currency(currency, &currency_path)?;
+                TableRateCarrier::standard(currency)
+            }
+            (Some(_), Some(_)) => {
+                return Err(errors::validation(
+                    py,
+                    &currency_path,
+                    "give it in the config, not as an argument too",
+                ))
+            }
+            (None, None) => {
+                return Err(errors::validation(
+                    py,
+                    &currency_path,
+                    "is required for the standard carrier (or pass a config)",
+                ))
+            }
+        };
+        let engine = self.engine()?;
+        py.detach(move || engine.register_carrier(Arc::new(carrier)));
+        Ok(())
+    }
+
+    /// The registered carriers' names, sorted.
+    fn carriers(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let engine = self.engine()?;
+        Ok(py.detach(move || engine.carriers()))
+    }
+
+    /// Every registered carrier's `RateQuote`s for a packed fulfilment
+    /// order, cheapest first. Raises `NotFound`, `InvalidTransition` when
+    /// it is not packed, `ValidationError` (`ship_to`) when its order has
+    /// no shipping address, or a carrier's error.
+    fn quote_shipment<'py>(
+        &self,
+        py: Python<'py>,
+        fulfillment_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        list_of(py, self.run(py, move |oms| oms.quote_shipment(id))?, PyRateQuote)
+    }
+
+    /// Ships a packed fulfilment order with `service` of `carrier`: buys
+    /// the label, then in one transaction commits its reservations (stock
+    /// leaves the location), stores the shipment with its tracking number
+    /// and promised delivery, and rolls the order's status up. Raises
+    /// `NotFound` (fulfilment order, carrier, service), `InvalidTransition`
+    /// when it is not packed, `ValidationError`, or a carrier's error
+    /// (nothing changes then).
+    fn ship(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+        carrier: &Bound<'_, PyAny>,
+        service: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        let carrier = text(carrier, &Path::root("carrier"))?;
+        let service = text(service, &Path::root("service"))?;
+        self.run(py, move |oms| oms.ship(id, &carrier, &service)).map(PyFulfillmentOrder)
+    }
+
+    /// Ships a packed fulfilment order with the quote `rule` picks among
+    /// every registered carrier's: `{"rule": "cheapest", "deliver_by":
+    /// datetime or None}` or `{"rule": "fastest", "budget": Decimal or
+    /// None}`. The losing quotes are kept in `shipment.rejected_quotes`.
+    /// Raises as `ship`, and `ValidationError` (`deliver_by`, `budget`,
+    /// `carrier`) when no quote meets the rule.
+    fn ship_with(
+        &self,
+        py: Python<'_>,
+        fulfillment_id: &Bound<'_, PyAny>,
+        rule: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        let rule = rate_shopping_in(rule, &Path::root("rule"))?;
+        self.run(py, move |oms| oms.ship_with(id, &rule)).map(PyFulfillmentOrder)
+    }
+
+    // ---------------------------------------------------------- tracking
+
+    /// Records a carrier tracking event (a dict: `carrier_event_id`, `kind`
+    /// as `TrackingEventKind` or its value, `occurred_at` as an aware
+    /// datetime, optionally `location`, `description` and, for
+    /// `delivered`, `proof`). The same (tracking number, carrier event id)
+    /// twice changes nothing (`recorded` is False). Every event is kept; it
+    /// moves the fulfilment order only forward, and never when older than
+    /// the last one that did. Raises `ValidationError` or `NotFound`
+    /// (shipment) for an unknown tracking number.
+    fn record_tracking_event(
+        &self,
+        py: Python<'_>,
+        tracking_number: &Bound<'_, PyAny>,
+        update: &Bound<'_, PyAny>,
+    ) -> PyResult<PyTrackingOutcome> {
+        let tracking_number = text(tracking_number, &Path::root("tracking_number"))?;
+        let update = tracking_update_in(update, &Path::root("update"))?;
+        self.run(py, move |oms| oms.record_tracking_event(&tracking_number, &update))
+            .map(PyTrackingOutcome)
+    }
+
+    /// Confirms delivery by hand or from a proof-of-delivery feed: a
+    /// `delivered` tracking event with `proof` (a `DeliveryProof` or a dict
+    /// of `signed_by`, `photo_reference`, `location`, each optional) at
+    /// `delivered_at`, recorded once.
+    fn confirm_delivery(
+        &self,
+        py: Python<'_>,
+        tracking_number: &Bound<'_, PyAny>,
+        proof: &Bound<'_, PyAny>,
+        delivered_at: &Bound<'_, PyAny>,
+    ) -> PyResult<PyTrackingOutcome> {
+        let tracking_number = text(tracking_number, &Path::root("tracking_number"))?;
+        let arguments = Path::root("arguments");
+        let proof = proof_in(proof, &arguments.field("proof"))?;
+        let delivered_at = time(delivered_at, &Path::root("delivered_at"))?;
+        self.run(py, move |oms| oms.confirm_delivery(&tracking_number, &proof, delivered_at))
+            .map(PyTrackingOutcome)
+    }
+
+    /// The `TrackingEvent`s of a shipment, in the order they arrived.
+    /// Raises `NotFound` (shipment) for an unknown tracking number.
+    fn tracking_events<'py>(
+        &self,
+        py: Python<'py>,
+        tracking_number: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let tracking_number = text(tracking_number, &Path::root("tracking_number"))?;
+        let events = self.run(py, move |oms| oms.tracking_events(&tracking_number))?;
+        list_of(py, events, PyTrackingEvent)
+    }
+
+    /// Sets the acceptable ranges of a shipment's sensor readings (a
+    /// `ConditionThresholds` or a dict of `min_temperature_c`,
+    /// `max_temperature_c`, `max_shock_g`, each optional). Returns the
+    /// fulfilment order.
+    fn set_condition_thresholds(
+        &self,
+        py: Python<'_>,
+        tracking_number: &Bound<'_, PyAny>,
+        thresholds: &Bound<'_, PyAny>,
+    ) -> PyResult<PyFulfillmentOrder> {
+        let tracking_number = text(tracking_number, &Path::root("tracking_number"))?;
+        let thresholds = thresholds_in(thresholds, &Path::root("thresholds"))?;
+        self.run(py, move |oms| oms.set_condition_thresholds(&tracking_number, &thresholds))
+            .map(PyFulfillmentOrder)
+    }
+
+    /// Records a sensor reading of a shipment (a `ConditionReading` or a
+    /// dict: `kind` temperature or shock, `value`, `at`, optionally
+    /// `sensor`). Returns why it breaches the thresholds (a
+    /// `ShipmentException` event is recorded then), or None.
+    fn record_condition_reading(
+        &self,
+        py: Python<'_>,
+        tracking_number: &Bound<'_, PyAny>,
+        reading: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<String>> {
+        let tracking_number = text(tracking_number, &Path::root("tracking_number"))?;
+        let reading = reading_in(reading, &Path::root("reading"))?;
+        self.run(py, move |oms| oms.record_condition_reading(&tracking_number, &reading))
+    }
+
+    /// The sensor readings of a shipment, in the order recorded.
+    fn condition_readings<'py>(
+        &self,
+        py: Python<'py>,
+        tracking_number: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let tracking_number = text(tracking_number, &Path::root("tracking_number"))?;
+        let readings = self.run(py, move |oms| oms.condition_readings(&tracking_number))?;
+        list_of(py, readings, PyConditionReading)
+    }
+
+    /// Marks shipments past their promised delivery and not delivered as
+    /// late, once each (a `ShipmentDelayed` event); returns the fulfilment
+    /// orders marked. Safe to call from a periodic job as often as you like.
+    fn check_delivery_promises<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        list_of(py, self.run(py, |oms| oms.check_delivery_promises())?, PyFulfillmentOrder)
+    }
+
+    // ----------------------------------------------------- notifications
+
+    /// The `Notification` an `EventRecord` calls for, if it is a
+    /// customer-facing moment (order confirmed, shipped, out for delivery,
+    /// delivered, delayed, delivery failed), else None. For subscribers:
+    /// `oms.subscribe(lambda e: send(oms.notification_for(e)))`.
+    fn notification_for(
+        &self,
+        py: Python<'_>,
+        event: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<PyNotification>> {
+        let record = event
+            .cast::<PyEventRecord>()
+            .map_err(|_| errors::wrong_type(&Path::root("event"), "EventRecord", event))?
+            .get()
+            .0
+            .clone();
+        Ok(self.run(py, move |oms| oms.notification_for(&record))?.map(PyNotification))
+    }
+
+    /// Notifications from the events after `after`, examining at most
+    /// `limit` events. Store the page's `cursor` once delivered and start
+    /// from it next time: every notification is delivered at least once.
+    #[pyo3(signature = (after=None, limit=None), text_signature = "($self, after=0, limit=1000)")]
+    fn notifications_since(
+        &self,
+        py: Python<'_>,
+        after: Option<&Bound<'_, PyAny>>,
+        limit: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyNotificationPage> {
+        let after: u64 = opt_int(after, &Path::root("after"))?.unwrap_or(0);
+        let limit: usize = opt_int(limit, &Path::root("limit"))?.unwrap_or(1000);
+        self.run(py, move |oms| oms.notifications_since(after, limit)).map(PyNotificationPage)
     }
 
     // ------------------------------------------------------------ events

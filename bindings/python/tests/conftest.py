@@ -1,12 +1,13 @@
 """Fixtures: an `Oms` on every store (in memory, a SQLite file, and PostgreSQL
-when OMSKIT_TEST_PG_URL is set), stocked fixtures, drafts, and a full
-snapshot of a store to prove that a failed call changed nothing."""
+when OMSKIT_TEST_PG_URL is set), stocked fixtures, drafts, fulfilment helpers,
+and a full snapshot of a store to prove that a failed call changed nothing."""
 
 from __future__ import annotations
 
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -99,24 +100,96 @@ def draft(*lines: tuple[str, int, str], **fields: Any) -> dict[str, Any]:
 
 SKUS = ["MUG", "TEE", "CHAIR", "LAPTOP", "NEW", "Zoë-東京"]
 
+ADDRESS: dict[str, Any] = {
+    "name": "Ada Lovelace",
+    "line1": "1 Main St",
+    "city": "Springfield",
+    "postal_code": "62701",
+    "country": "US",
+}
+
+
+def ship_draft(*lines: tuple[str, int, str], **fields: Any) -> dict[str, Any]:
+    """A dict draft, as `draft`, shipping to a US address."""
+    return draft(*lines, **({"ship_to": ADDRESS} | fields))
+
+
+T0 = datetime(2030, 3, 4, 9, 30, tzinfo=timezone.utc)
+"""A fixed time for carrier events (they may come from any clock)."""
+
+
+def at(hours: float) -> datetime:
+    """`T0` plus `hours`."""
+    return T0 + timedelta(hours=hours)
+
+
+def box(box_id: str, *lines: tuple[int, int], weight: str = "1.5") -> dict[str, Any]:
+    """A package dict: a 30 x 20 x 10 cm box holding (line id, units) pairs."""
+    return {
+        "id": box_id,
+        "weight_kg": weight,
+        "length_cm": "30",
+        "width_cm": "20",
+        "height_cm": "10",
+        "lines": [{"line_id": line, "quantity": units} for line, units in lines],
+    }
+
+
+def everything(f: omskit.FulfillmentOrder) -> list[dict[str, Any]]:
+    """A pick confirmation of every unit of a fulfilment order."""
+    return [{"line_id": line.line_id, "quantity": line.quantity} for line in f.lines]
+
+
+def one_box(f: omskit.FulfillmentOrder, box_id: str = "BOX-1") -> list[dict[str, Any]]:
+    """Every unit of a fulfilment order in one box."""
+    return [box(box_id, *[(line.line_id, line.quantity) for line in f.lines])]
+
+
+def picked(oms: omskit.Oms, f: omskit.FulfillmentOrder) -> omskit.FulfillmentOrder:
+    """A ready fulfilment order taken through a pick list and a full pick."""
+    oms.create_pick_list(f.location, [f.id])
+    return oms.confirm_pick(f.id, everything(f))
+
+
+def packed(oms: omskit.Oms, f: omskit.FulfillmentOrder) -> omskit.FulfillmentOrder:
+    """A ready fulfilment order picked and packed in one box."""
+    return oms.pack(f.id, one_box(picked(oms, f)))
+
 
 def snapshot(oms: omskit.Oms) -> dict[str, Any]:
     """Everything the store holds that the binding can read: locations, stock
-    levels and ledgers, orders with their reservations, and the event log."""
+    levels and ledgers, orders with their reservations and fulfilment orders,
+    shipments' tracking events and sensor readings, bins, the registered
+    carriers, and the event log."""
     orders = oms.orders(limit=1_000_000)
     skus = set(SKUS)
     events = oms.events_since(0, 1_000_000)
     for event in events:
         if "sku" in event.payload:
             skus.add(event.payload["sku"])
+    fulfillments = {o.id: oms.fulfillments(o.id) for o in orders}
+    shipments = sorted(
+        f.shipment.tracking_number
+        for fs in fulfillments.values()
+        for f in fs
+        if f.shipment is not None
+    )
+    locations = oms.locations()
     return {
-        "locations": [loc.to_dict() for loc in oms.locations()],
+        "locations": [loc.to_dict() for loc in locations],
         "stock": {sku: [level.to_dict() for level in oms.stock_levels(sku)] for sku in sorted(skus)},
         "available": {sku: oms.available(sku) for sku in sorted(skus)},
         "ledger": {sku: [m.to_dict() for m in oms.stock_movements(sku)] for sku in sorted(skus)},
         "orders": [o.to_dict() for o in orders],
         "reservations": {o.id: [r.to_dict() for r in oms.reservations(o.id)] for o in orders},
         "events": [e.to_dict() for e in events],
+        "fulfillments": {o: [f.to_dict() for f in fs] for o, fs in fulfillments.items()},
+        "tracking": {n: [e.to_dict() for e in oms.tracking_events(n)] for n in shipments},
+        "readings": {n: [r.to_dict() for r in oms.condition_readings(n)] for n in shipments},
+        "bins": {
+            (sku, loc.code): oms.bin(sku, loc.code) for sku in sorted(skus) for loc in locations
+        },
+        "carriers": oms.carriers(),
     }
 
 

@@ -86,8 +86,13 @@ def test_enums_are_strings() -> None:
     assert str(OrderStatus.ON_HOLD) == "on_hold" and f"{OrderStatus.ON_HOLD}" == "on_hold"
     assert json.dumps([PaymentKind.CAPTURE]) == '["capture"]'
     assert [m.value for m in omskit.PaymentStatus] == ["unpaid", "authorized", "paid"]
-    assert [m.value for m in omskit.ReservationStatus] == ["active", "released"]
-    assert [m.value for m in omskit.MovementKind] == ["receipt", "adjustment", "reservation", "release"]
+    assert [m.value for m in omskit.ReservationStatus] == ["active", "released", "committed"]
+    assert [m.value for m in omskit.MovementKind] == [
+        "receipt", "adjustment", "reservation", "release", "shipment",
+    ]  # fmt: skip
+    assert [m.value for m in OrderStatus] == [
+        "placed", "on_hold", "processing", "partially_shipped", "shipped", "delivered", "cancelled",
+    ]  # fmt: skip
 
 
 def test_draft_objects(oms: omskit.Oms) -> None:

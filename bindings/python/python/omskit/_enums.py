@@ -7,7 +7,17 @@ that takes one also accepts the plain string.
 
 import enum
 
-__all__ = ["MovementKind", "OrderStatus", "PaymentKind", "PaymentStatus", "ReservationStatus"]
+__all__ = [
+    "ConditionKind",
+    "FulfillmentStatus",
+    "MovementKind",
+    "NotificationKind",
+    "OrderStatus",
+    "PaymentKind",
+    "PaymentStatus",
+    "ReservationStatus",
+    "TrackingEventKind",
+]
 
 
 class _StrEnum(str, enum.Enum):
@@ -21,12 +31,21 @@ class _StrEnum(str, enum.Enum):
 
 
 class OrderStatus(_StrEnum):
-    """Where an order is in its life."""
+    """Where an order is in its life. From ``processing`` on, the status rolls
+    up from the order's fulfilment orders."""
 
     PLACED = "placed"
     """Accepted and fully reserved."""
     ON_HOLD = "on_hold"
     """Stopped by a hold rule or by hand until released."""
+    PROCESSING = "processing"
+    """Fulfilment orders exist; nothing has shipped yet."""
+    PARTIALLY_SHIPPED = "partially_shipped"
+    """Some units shipped, some still to ship."""
+    SHIPPED = "shipped"
+    """Every unit shipped; not all delivered yet."""
+    DELIVERED = "delivered"
+    """Every package delivered."""
     CANCELLED = "cancelled"
     """Cancelled: nothing of it will ship."""
 
@@ -58,6 +77,8 @@ class ReservationStatus(_StrEnum):
     """Holding units."""
     RELEASED = "released"
     """Given back (cancellation, edit); holds nothing."""
+    COMMITTED = "committed"
+    """Consumed: every unit it held has shipped."""
 
 
 class MovementKind(_StrEnum):
@@ -71,3 +92,82 @@ class MovementKind(_StrEnum):
     """Units promised to an order (reserved up)."""
     RELEASE = "release"
     """A promise given back (reserved down)."""
+    SHIPMENT = "shipment"
+    """Units left in a package (on hand and reserved down)."""
+
+
+class FulfillmentStatus(_StrEnum):
+    """Where a fulfilment order is in its life (``omskit.diagram("fulfillment")``
+    draws the transitions)."""
+
+    READY = "ready"
+    """Its units are reserved at its location; waiting to be picked."""
+    PICKING = "picking"
+    """On a pick list: someone is walking the bins."""
+    PICKED = "picked"
+    """Pick confirmed (short picks already moved elsewhere)."""
+    PACKED = "packed"
+    """Every picked unit is in a package."""
+    SHIPPED = "shipped"
+    """Handed to the carrier with a label; stock has left the location."""
+    IN_TRANSIT = "in_transit"
+    """Moving through the carrier's network."""
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    """On the vehicle for the last mile."""
+    DELIVERED = "delivered"
+    """Delivered, with proof when the carrier gave one."""
+    DELIVERY_FAILED = "delivery_failed"
+    """A delivery attempt failed; the carrier will retry or return it."""
+    RETURNED_TO_SENDER = "returned_to_sender"
+    """The carrier brought it back."""
+    ON_HOLD = "on_hold"
+    """Stopped by hand until released."""
+    CANCELLED = "cancelled"
+    """Cancelled before shipment; its units went back to the order."""
+
+
+class TrackingEventKind(_StrEnum):
+    """What a carrier reports about a shipment, normalized."""
+
+    LABEL_CREATED = "label_created"
+    """The label exists; the carrier has not seen the parcels yet."""
+    PICKED_UP = "picked_up"
+    """The carrier took the parcels."""
+    IN_TRANSIT = "in_transit"
+    """Moving through the carrier's network."""
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    """On the vehicle for the last mile."""
+    DELIVERED = "delivered"
+    """Delivered."""
+    DELIVERY_FAILED = "delivery_failed"
+    """A delivery attempt failed."""
+    EXCEPTION = "exception"
+    """Something went wrong (damage, customs); the state does not change."""
+    RETURNED_TO_SENDER = "returned_to_sender"
+    """On its way back to the shipper."""
+
+
+class ConditionKind(_StrEnum):
+    """What a shipment's sensor measures."""
+
+    TEMPERATURE = "temperature"
+    """Degrees Celsius."""
+    SHOCK = "shock"
+    """Peak acceleration in g."""
+
+
+class NotificationKind(_StrEnum):
+    """A customer-facing moment; the value is the template key."""
+
+    ORDER_CONFIRMED = "order_confirmed"
+    """The order was accepted."""
+    SHIPPED = "shipped"
+    """A package left the warehouse."""
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    """A package is on the vehicle for the last mile."""
+    DELIVERED = "delivered"
+    """A package was delivered."""
+    DELAYED = "delayed"
+    """A package missed its promised delivery date."""
+    DELIVERY_FAILED = "delivery_failed"
+    """A delivery attempt failed."""

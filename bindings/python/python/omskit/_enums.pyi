@@ -4,7 +4,17 @@ import enum
 
 from typing_extensions import Self
 
-__all__ = ["MovementKind", "OrderStatus", "PaymentKind", "PaymentStatus", "ReservationStatus"]
+__all__ = [
+    "ConditionKind",
+    "FulfillmentStatus",
+    "MovementKind",
+    "NotificationKind",
+    "OrderStatus",
+    "PaymentKind",
+    "PaymentStatus",
+    "ReservationStatus",
+    "TrackingEventKind",
+]
 
 class _StrEnum(str, enum.Enum):  # type: ignore[misc]  # a base with no members of its own
     def __new__(cls, value: object) -> Self: ...
@@ -13,6 +23,10 @@ class _StrEnum(str, enum.Enum):  # type: ignore[misc]  # a base with no members 
 class OrderStatus(_StrEnum):
     PLACED = "placed"
     ON_HOLD = "on_hold"
+    PROCESSING = "processing"
+    PARTIALLY_SHIPPED = "partially_shipped"
+    SHIPPED = "shipped"
+    DELIVERED = "delivered"
     CANCELLED = "cancelled"
 
 class PaymentStatus(_StrEnum):
@@ -27,9 +41,47 @@ class PaymentKind(_StrEnum):
 class ReservationStatus(_StrEnum):
     ACTIVE = "active"
     RELEASED = "released"
+    COMMITTED = "committed"
 
 class MovementKind(_StrEnum):
     RECEIPT = "receipt"
     ADJUSTMENT = "adjustment"
     RESERVATION = "reservation"
     RELEASE = "release"
+    SHIPMENT = "shipment"
+
+class FulfillmentStatus(_StrEnum):
+    READY = "ready"
+    PICKING = "picking"
+    PICKED = "picked"
+    PACKED = "packed"
+    SHIPPED = "shipped"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"
+    RETURNED_TO_SENDER = "returned_to_sender"
+    ON_HOLD = "on_hold"
+    CANCELLED = "cancelled"
+
+class TrackingEventKind(_StrEnum):
+    LABEL_CREATED = "label_created"
+    PICKED_UP = "picked_up"
+    IN_TRANSIT = "in_transit"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    DELIVERY_FAILED = "delivery_failed"
+    EXCEPTION = "exception"
+    RETURNED_TO_SENDER = "returned_to_sender"
+
+class ConditionKind(_StrEnum):
+    TEMPERATURE = "temperature"
+    SHOCK = "shock"
+
+class NotificationKind(_StrEnum):
+    ORDER_CONFIRMED = "order_confirmed"
+    SHIPPED = "shipped"
+    OUT_FOR_DELIVERY = "out_for_delivery"
+    DELIVERED = "delivered"
+    DELAYED = "delayed"
+    DELIVERY_FAILED = "delivery_failed"
