@@ -32,7 +32,8 @@ pub type EventCallback =
 /// `FulfillmentCreated`, `FulfillmentStatusChanged`, `PickConfirmed`,
 /// `UnitsUnfulfilled`, `FulfillmentPacked`, `FulfillmentShipped`,
 /// `StockShipped`, `FulfillmentDelivered`, `ShipmentException`,
-/// `ShipmentDelayed`, `FulfillmentCancelled`. `stream` is `order:<id>`,
+/// `ShipmentDelayed`, `FulfillmentCancelled`, `BinAssigned`,
+/// `ConditionThresholdsSet`. `stream` is `order:<id>`,
 /// `fulfillment:<id>`, `stock:<sku>@<location>` or `location:<code>`.
 /// `omskit_notification_for` turns an event into a customer notification.
 ///

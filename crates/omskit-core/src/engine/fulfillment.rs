@@ -93,13 +93,25 @@ impl<S: Store> Oms<S> {
     /// `Validation` (`sku`, `bin`); `NotFound` for an unknown location.
     pub fn set_bin(&self, sku: &str, location: &str, bin: &str) -> Result<()> {
         check_id("sku", sku)?;
-        check_text("bin", bin, 1)?;
+        if bin.trim().is_empty() {
+            return Err(Error::validation("bin", "must not be empty"));
+        }
         if bin.len() > MAX_BIN_LEN {
             return Err(Error::validation("bin", format!("longer than {MAX_BIN_LEN} bytes")));
         }
+        // A bin code is printed on labels: no control characters, newlines included.
+        crate::shipping::check_text("bin", bin)?;
         self.write(|w| {
             w.tx.location(location)?.ok_or_else(|| Error::not_found("location", location))?;
-            w.tx.put_bin(sku, location, bin)
+            w.tx.put_bin(sku, location, bin)?;
+            w.emit(
+                stream::stock(sku, location),
+                &DomainEvent::BinAssigned {
+                    sku: sku.to_owned(),
+                    location: location.to_owned(),
+                    bin: bin.to_owned(),
+                },
+            )
         })
     }
 

@@ -301,6 +301,15 @@ impl<S: Store> Oms<S> {
             }
             f.updated_at = w.now;
             w.tx.put_fulfillment(f)?;
+            w.emit(
+                stream::fulfillment(f.id),
+                &DomainEvent::ConditionThresholdsSet {
+                    fulfillment_id: f.id,
+                    order_id: f.order_id,
+                    tracking_number: tracking_number.to_owned(),
+                    thresholds: *thresholds,
+                },
+            )?;
             Ok(f.clone())
         })
     }

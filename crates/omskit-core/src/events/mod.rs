@@ -27,7 +27,7 @@ use crate::fulfillment::{
 use crate::id::{FulfillmentId, OrderId};
 use crate::inventory::Allocation;
 use crate::order::{OrderEdit, OrderStatus, PaymentKind};
-use crate::shipping::DeliveryProof;
+use crate::shipping::{ConditionThresholds, DeliveryProof};
 
 /// Something that happened, as recorded in the event log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -291,6 +291,26 @@ pub enum DomainEvent {
         /// Why.
         reason: String,
     },
+    /// A SKU was given a bin at a location (pick lists walk bins in order).
+    BinAssigned {
+        /// SKU.
+        sku: String,
+        /// Location code.
+        location: String,
+        /// The bin.
+        bin: String,
+    },
+    /// A shipment's acceptable sensor ranges were set.
+    ConditionThresholdsSet {
+        /// The fulfilment order.
+        fulfillment_id: FulfillmentId,
+        /// Its order.
+        order_id: OrderId,
+        /// Tracking number.
+        tracking_number: String,
+        /// The ranges now in force.
+        thresholds: ConditionThresholds,
+    },
     /// Units shipped: on hand and reserved both went down.
     StockShipped {
         /// SKU.
@@ -345,6 +365,8 @@ impl DomainEvent {
             DomainEvent::ShipmentException { .. } => "ShipmentException",
             DomainEvent::ShipmentDelayed { .. } => "ShipmentDelayed",
             DomainEvent::FulfillmentCancelled { .. } => "FulfillmentCancelled",
+            DomainEvent::BinAssigned { .. } => "BinAssigned",
+            DomainEvent::ConditionThresholdsSet { .. } => "ConditionThresholdsSet",
             DomainEvent::StockShipped { .. } => "StockShipped",
         }
     }
