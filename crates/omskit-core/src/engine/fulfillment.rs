@@ -16,7 +16,7 @@ use crate::fulfillment::{
     open_units, FulfillmentAction, FulfillmentLine, FulfillmentOrder, Package, PickList, PickedLine,
 };
 use crate::id::{FulfillmentId, OrderId, PickListId};
-use crate::inventory::{Allocation, MovementKind, ReservationStatus, StockBook};
+use crate::inventory::{Allocation, MovementKind, ReservationStatus};
 use crate::order::{check_id, check_text, Order, OrderAction};
 use crate::store::Store;
 
@@ -531,9 +531,7 @@ fn reallocate_short(
     location: &str,
     missing: &[(u32, String, u32)],
 ) -> Result<Vec<FulfillmentOrder>> {
-    let skus: BTreeSet<&str> = missing.iter().map(|(_, sku, _)| sku.as_str()).collect();
-    let skus: Vec<&str> = skus.into_iter().collect();
-    let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
+    let mut book = w.stock_book(missing.iter().map(|(_, sku, _)| sku.as_str()))?;
     let mut held = OrderReservations::load(w, order.id)?;
     let reference = order.id.to_string();
     let mut reserved: Vec<Allocation> = Vec::new();
@@ -604,9 +602,7 @@ fn reallocate_from_inactive(
     f: &FulfillmentOrder,
     reason: &str,
 ) -> Result<()> {
-    let skus: BTreeSet<&str> = f.lines.iter().map(|l| l.sku.as_str()).collect();
-    let skus: Vec<&str> = skus.into_iter().collect();
-    let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
+    let mut book = w.stock_book(f.lines.iter().map(|l| l.sku.as_str()))?;
     if book.is_active(&f.location) {
         return Ok(());
     }

@@ -27,7 +27,7 @@ use crate::error::{Error, Result};
 use crate::events::ChainVerifier;
 use crate::events::{AuditReport, ChainLink, DomainEvent, EventRecord};
 use crate::id::{IdGenerator, MovementId, SystemIds};
-use crate::inventory::{MovementKind, StockMovement};
+use crate::inventory::{MovementKind, StockBook, StockMovement};
 use crate::memory::MemoryStore;
 use crate::order::HoldRules;
 use crate::shipping::CarrierRegistry;
@@ -322,6 +322,18 @@ impl Work<'_> {
     /// first append need not ask the store for its head.
     pub(crate) fn new_stream(&mut self, stream: &str) {
         self.heads.insert(stream.to_owned(), None);
+    }
+
+    /// The stock of `skus` at every location, locked, with the locations:
+    /// the book a use case reserves, releases and ships with.
+    pub(crate) fn stock_book<'s>(
+        &mut self,
+        skus: impl IntoIterator<Item = &'s str>,
+    ) -> Result<StockBook> {
+        // Sorted and without repeats: backends lock in this order.
+        let skus: std::collections::BTreeSet<&str> = skus.into_iter().collect();
+        let skus: Vec<&str> = skus.into_iter().collect();
+        Ok(StockBook::new(self.tx.stock_for_update(&skus)?, self.tx.locations()?))
     }
 
     /// A new id.

@@ -1,7 +1,6 @@
 //! Orders: placement with atomic reservation, edits, holds, cancellation, payments.
 
 use std::cmp::Reverse;
-use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
 
@@ -211,10 +210,8 @@ impl<S: Store> Oms<S> {
                 ));
             }
 
-            let skus: BTreeSet<&str> =
-                before.iter().chain(&order.lines).map(|l| l.sku.as_str()).collect();
-            let skus: Vec<&str> = skus.into_iter().collect();
-            let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
+            let mut book =
+                w.stock_book(before.iter().chain(&order.lines).map(|l| l.sku.as_str()))?;
             let mut held = OrderReservations::load(w, id)?;
 
             // Release first, so units freed by one line can serve another.
@@ -783,9 +780,7 @@ fn cancel_units(
     cancels: &[(u32, u32)],
     reason: &str,
 ) -> Result<()> {
-    let skus: BTreeSet<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-    let skus: Vec<&str> = skus.into_iter().collect();
-    let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
+    let mut book = w.stock_book(order.lines.iter().map(|l| l.sku.as_str()))?;
     let mut held = OrderReservations::load(w, order.id)?;
     let mut released = Vec::new();
     for &(line_id, units) in cancels {

@@ -6,7 +6,6 @@
 //! the network): the label is bought first, then the shipment is recorded
 //! in one transaction; if that fails, the label is voided.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -19,7 +18,7 @@ use crate::error::{Error, Result};
 use crate::events::{stream, DomainEvent};
 use crate::fulfillment::{FulfillmentAction, FulfillmentOrder};
 use crate::id::FulfillmentId;
-use crate::inventory::{MovementKind, ReservationStatus, StockBook};
+use crate::inventory::{MovementKind, ReservationStatus};
 use crate::shipping::{
     check_tracking_number, Carrier, CarrierRegistry, ConditionReading, ConditionThresholds,
     DeliveryProof, Label, RateQuote, RateRequest, RateShopping, Shipment, TrackingEvent,
@@ -447,9 +446,7 @@ fn record_shipment(
     let (mut order, mut fulfillments, index) = lock(w, id)?;
     let mut f = fulfillments[index].clone();
     f.apply(FulfillmentAction::Ship, w.now)?;
-    let skus: BTreeSet<&str> = f.lines.iter().map(|l| l.sku.as_str()).collect();
-    let skus: Vec<&str> = skus.into_iter().collect();
-    let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
+    let mut book = w.stock_book(f.lines.iter().map(|l| l.sku.as_str()))?;
     let mut held = OrderReservations::load(w, order.id)?;
     for line in &f.lines {
         let units = i64::from(line.quantity);

@@ -68,26 +68,7 @@ impl StockBook {
                 available: available.max(0) as u64,
             });
         }
-        let mut remaining = quantity;
-        let mut allocations = Vec::new();
-        for i in candidates {
-            if remaining == 0 {
-                break;
-            }
-            let take = self.levels[i].available().min(remaining);
-            if take > 0 {
-                self.levels[i].reserved += take;
-                self.dirty[i] = true;
-                remaining -= take;
-                allocations.push(Allocation {
-                    line_id,
-                    sku: sku.to_owned(),
-                    location: self.levels[i].location.clone(),
-                    quantity: take,
-                });
-            }
-        }
-        Ok(allocations)
+        Ok(self.take(line_id, sku, quantity, candidates))
     }
 
     /// Gives back `quantity` reserved units of `sku` at `location`.
@@ -107,14 +88,25 @@ impl StockBook {
         quantity: i64,
         excluding: &str,
     ) -> Vec<Allocation> {
+        let mut candidates = self.candidates(sku);
+        candidates.retain(|&i| self.levels[i].location != excluding);
+        self.take(line_id, sku, quantity, candidates)
+    }
+
+    /// Reserves up to `quantity` units from the levels `candidates` names,
+    /// in that order.
+    fn take(
+        &mut self,
+        line_id: u32,
+        sku: &str,
+        quantity: i64,
+        candidates: Vec<usize>,
+    ) -> Vec<Allocation> {
         let mut remaining = quantity;
         let mut allocations = Vec::new();
-        for i in self.candidates(sku) {
+        for i in candidates {
             if remaining == 0 {
                 break;
-            }
-            if self.levels[i].location == excluding {
-                continue;
             }
             let take = self.levels[i].available().min(remaining);
             if take > 0 {
