@@ -45,6 +45,10 @@ fn checks<S: Store>() -> Vec<(&'static str, Check<S>)> {
         ("check_idempotency_conflict_field_order", check_idempotency_conflict_field_order::<S>),
         ("check_external_id_per_channel", check_external_id_per_channel::<S>),
         ("check_bulk_placement", check_bulk_placement::<S>),
+        (
+            "check_bulk_refusal_gives_back_earlier_lines",
+            check_bulk_refusal_gives_back_earlier_lines::<S>,
+        ),
         ("check_hold_rules", check_hold_rules::<S>),
         ("check_manual_hold_and_release", check_manual_hold_and_release::<S>),
         ("check_hold_rules_after_edit", check_hold_rules_after_edit::<S>),
@@ -857,6 +861,31 @@ pub fn check_external_id_per_channel<S: Store>(factory: Factory<'_, S>) {
     assert_ne!(other.id, web.id);
     assert_eq!((other.channel.as_str(), other.external_id.as_deref()), ("mobile", Some("1001")));
     assert_eq!(level(&oms, "SKU-1", "WH-A"), (10, 3));
+    assert_eq!(oms.orders(None, 10).expect("orders").len(), 2);
+    assert_invariants(&oms);
+}
+
+/// Bulk placement shares one stock book across the batch: an order whose
+/// second line is short gives back the units its first line took, so the
+/// next order in the same batch can have them.
+pub fn check_bulk_refusal_gives_back_earlier_lines<S: Store>(factory: Factory<'_, S>) {
+    let oms = engine(factory);
+    stock(&oms, &[("WH-A", 1)], &[("SKU-1", "WH-A", 10), ("SKU-2", "WH-A", 1)]);
+    let results = oms
+        .place_orders(&[
+            draft(&[("SKU-1", 4), ("SKU-2", 5)]),
+            draft(&[("SKU-1", 10)]),
+            draft(&[("SKU-2", 1)]),
+        ])
+        .expect("batch");
+    let (sku, requested, available, _) = expect_insufficient(results[0].clone());
+    assert_eq!((sku.as_str(), requested, available), ("SKU-2", 5, 1));
+    let all_ten = results[1].as_ref().expect("the refused order's SKU-1 units are free again");
+    let last = results[2].as_ref().expect("SKU-2 still has its unit");
+    assert_eq!(held(&oms, all_ten.id), [h(1, "SKU-1", "WH-A", 10)]);
+    assert_eq!(held(&oms, last.id), [h(1, "SKU-2", "WH-A", 1)]);
+    assert_eq!(level(&oms, "SKU-1", "WH-A"), (10, 10));
+    assert_eq!(level(&oms, "SKU-2", "WH-A"), (1, 1));
     assert_eq!(oms.orders(None, 10).expect("orders").len(), 2);
     assert_invariants(&oms);
 }

@@ -293,31 +293,6 @@ impl Work<'_> {
         Ok(())
     }
 
-    /// Runs `f` as a nested unit: if it fails, everything it wrote (rows and
-    /// events) is undone and its error returned as the inner result; the
-    /// transaction goes on. A storage failure is the outer error.
-    pub(crate) fn savepoint<R>(
-        &mut self,
-        f: impl FnOnce(&mut Work<'_>) -> Result<R>,
-    ) -> Result<Result<R>> {
-        self.tx.savepoint()?;
-        let records = self.records.len();
-        match f(self) {
-            Ok(value) => {
-                self.tx.release_savepoint()?;
-                Ok(Ok(value))
-            }
-            Err(e @ Error::Storage { .. }) => Err(e),
-            Err(e) => {
-                self.tx.rollback_to_savepoint()?;
-                self.records.truncate(records);
-                // The cache may hold heads that were just rolled back; the store knows.
-                self.heads.clear();
-                Ok(Err(e))
-            }
-        }
-    }
-
     /// Declares a stream this attempt just created (a new order's), so the
     /// first append need not ask the store for its head.
     pub(crate) fn new_stream(&mut self, stream: &str) {

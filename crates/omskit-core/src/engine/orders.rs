@@ -49,18 +49,49 @@ impl<S: Store> Oms<S> {
     pub fn place_orders(&self, drafts: &[OrderDraft]) -> Result<Vec<Result<Order>>> {
         let validated: Vec<Result<()>> = drafts.iter().map(OrderDraft::validate).collect();
         self.write(|w| {
+            // One book for the whole batch: every SKU locked at once, in
+            // (sku, location) order, and each stock row written once at the
+            // end rather than once per order.
+            let skus = drafts
+                .iter()
+                .zip(&validated)
+                .filter(|(_, valid)| valid.is_ok())
+                .flat_map(|(draft, _)| draft.lines.iter().map(|l| l.sku.as_str()));
+            let mut book = w.stock_book(skus)?;
             let mut results = Vec::with_capacity(drafts.len());
             for (draft, valid) in drafts.iter().zip(&validated) {
                 results.push(match valid {
-                    Ok(()) => w.savepoint(|w| self.place_in(w, draft))?,
+                    // A refused order was refused before it wrote anything;
+                    // an error while writing fails the whole batch.
+                    Ok(()) => match self.decide_placement(w, draft, &mut book) {
+                        Ok(placement) => Ok(self.record_placement(w, placement, draft, None)?),
+                        Err(e) => Err(e),
+                    },
                     Err(e) => Err(e.clone()),
                 });
+            }
+            for level in book.changed() {
+                w.tx.put_stock_level(level)?;
             }
             Ok(results)
         })
     }
 
     fn place_in(&self, w: &mut Work<'_>, draft: &OrderDraft) -> Result<Order> {
+        let mut book = w.stock_book(draft.lines.iter().map(|l| l.sku.as_str()))?;
+        let placement = self.decide_placement(w, draft, &mut book)?;
+        self.record_placement(w, placement, draft, Some(&book))
+    }
+
+    /// Everything placement decides before it writes: the idempotent replay
+    /// or conflict, the priced order with its holds, and its reservations
+    /// (made in `book`, which is left unchanged when the order is refused).
+    fn decide_placement(
+        &self,
+        w: &mut Work<'_>,
+        draft: &OrderDraft,
+        book: &mut StockBook,
+    ) -> Result<Placement> {
         if let Some(key) = &draft.idempotency_key {
             if let Some((id, first)) = w.tx.order_by_idempotency_key(key)? {
                 if let Some(field) = first.first_difference(draft) {
@@ -69,7 +100,8 @@ impl<S: Store> Oms<S> {
                         format!("idempotency key {key:?} was used for a different order (first difference: {field})"),
                     ));
                 }
-                return w.tx.order(id)?.ok_or_else(|| Error::not_found("order", id));
+                let order = w.tx.order(id)?.ok_or_else(|| Error::not_found("order", id))?;
+                return Ok(Placement::Replay(order));
             }
         }
         if let Some(external_id) = &draft.external_id {
@@ -87,8 +119,6 @@ impl<S: Store> Oms<S> {
             order.status = OrderStatus::OnHold;
         }
 
-        let skus: Vec<&str> = order.lines.iter().map(|l| l.sku.as_str()).collect();
-        let mut book = StockBook::new(w.tx.stock_for_update(&skus)?, w.tx.locations()?);
         let mut allocations = Vec::new();
         let mut shortages = Vec::new();
         for line in &order.lines {
@@ -98,13 +128,38 @@ impl<S: Store> Oms<S> {
             }
         }
         if !shortages.is_empty() {
+            // Atomic: give back what the lines before the short one took.
+            for a in &allocations {
+                book.release(&a.sku, &a.location, a.quantity);
+            }
             return Err(Error::insufficient_stock(shortages));
         }
+        Ok(Placement::New(order, allocations))
+    }
 
+    /// Writes a decided placement: the order, its reservations, the ledger
+    /// and the events; the stock levels too when `book` is given (bulk
+    /// placement writes them once for the whole batch).
+    fn record_placement(
+        &self,
+        w: &mut Work<'_>,
+        placement: Placement,
+        draft: &OrderDraft,
+        book: Option<&StockBook>,
+    ) -> Result<Order> {
+        let (order, allocations) = match placement {
+            Placement::Replay(order) => return Ok(order),
+            Placement::New(order, allocations) => (order, allocations),
+        };
         w.tx.insert_order(&order, draft)?;
         let mut held = OrderReservations::none(order.id);
         held.add(w, &allocations);
-        held.save(w, &book, &[], &allocations, "")?;
+        held.save_rows(w, &[], &allocations, "")?;
+        if let Some(book) = book {
+            for level in book.changed() {
+                w.tx.put_stock_level(level)?;
+            }
+        }
         let order_stream = stream::order(order.id);
         w.new_stream(&order_stream);
         w.emit(
@@ -590,6 +645,14 @@ fn apply_edit(order: &mut Order, edit: &OrderEdit) -> Result<()> {
     Ok(())
 }
 
+/// What placement decided, before anything is written.
+enum Placement {
+    /// The idempotency key placed this order already: return it as it is.
+    Replay(Order),
+    /// A new order and the reservations made for it.
+    New(Order, Vec<Allocation>),
+}
+
 /// An order's reservations as loaded in one transaction, and which of them changed.
 pub(super) struct OrderReservations {
     order_id: OrderId,
@@ -737,11 +800,23 @@ impl OrderReservations {
         reserved: &[Allocation],
         reason: &str,
     ) -> Result<()> {
-        for (r, _) in self.list.iter().zip(&self.dirty).filter(|(_, dirty)| **dirty) {
-            w.tx.put_reservation(r)?;
-        }
         for level in book.changed() {
             w.tx.put_stock_level(level)?;
+        }
+        self.save_rows(w, released, reserved, reason)
+    }
+
+    /// Writes the changed reservations and a ledger entry per released and
+    /// reserved allocation (the stock levels are the caller's).
+    pub(super) fn save_rows(
+        &self,
+        w: &mut Work<'_>,
+        released: &[Allocation],
+        reserved: &[Allocation],
+        reason: &str,
+    ) -> Result<()> {
+        for (r, _) in self.list.iter().zip(&self.dirty).filter(|(_, dirty)| **dirty) {
+            w.tx.put_reservation(r)?;
         }
         let reference = self.order_id.to_string();
         for a in released {
