@@ -334,6 +334,14 @@ typedef struct {
      * Releases `user_data`; may be NULL.
      */
     omskit_carrier_free_fn free_user_data;
+    /**
+     * The services the carrier sells, as a JSON array of
+     * `{"name": "ground", "transit_days": 5}`; may be NULL (none listed).
+     * Copied. With it, shipping by a listed service the carrier does not
+     * quote for a shipment is `VALIDATION` (field `service`) rather than
+     * `NOT_FOUND`. Last, so initializers written without it stay valid.
+     */
+    const char *services_json;
 } omskit_carrier;
 
 /**
@@ -451,7 +459,8 @@ omskit_status omskit_carriers(const omskit_oms *oms, char **out_json);
  *     return *out_json ? OMSKIT_STATUS_OK : OMSKIT_STATUS_STORAGE;
  * }
  * ...
- * omskit_carrier carrier = {"acme", &acme_client, quote, create_label, void_label, NULL};
+ * omskit_carrier carrier = {"acme", &acme_client, quote, create_label, void_label, NULL,
+ *                           "[{\"name\": \"overnight\", \"transit_days\": 1}]"};
  * omskit_status st = omskit_register_carrier(oms, &carrier);
  * ```
  *

@@ -524,7 +524,8 @@ public:
                                  &detail::carrier_quote,
                                  &detail::carrier_create_label,
                                  &detail::carrier_void_label,
-                                 &detail::carrier_free};
+                                 &detail::carrier_free,
+                                 nullptr};
         detail::check(omskit_register_carrier(handle(), &callbacks));
         box.release();  // the engine owns it now and frees it through carrier_free
     }

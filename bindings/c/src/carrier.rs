@@ -225,6 +225,12 @@ pub struct CarrierCallbacks {
     pub void_label: CarrierVoidFn,
     /// Releases `user_data`; may be NULL.
     pub free_user_data: CarrierFreeFn,
+    /// The services the carrier sells, as a JSON array of
+    /// `{"name": "ground", "transit_days": 5}`; may be NULL (none listed).
+    /// Copied. With it, shipping by a listed service the carrier does not
+    /// quote for a shipment is `VALIDATION` (field `service`) rather than
+    /// `NOT_FOUND`. Last, so initializers written without it stay valid.
+    pub services_json: *const c_char,
 }
 
 /// Registers a carrier implemented by the application (see
@@ -240,7 +246,8 @@ pub struct CarrierCallbacks {
 ///     return *out_json ? OMSKIT_STATUS_OK : OMSKIT_STATUS_STORAGE;
 /// }
 /// ...
-/// omskit_carrier carrier = {"acme", &acme_client, quote, create_label, void_label, NULL};
+/// omskit_carrier carrier = {"acme", &acme_client, quote, create_label, void_label, NULL,
+///                           "[{\"name\": \"overnight\", \"transit_days\": 1}]"};
 /// omskit_status st = omskit_register_carrier(oms, &carrier);
 /// ```
 ///
@@ -271,8 +278,16 @@ pub unsafe extern "C" fn omskit_register_carrier(
         let create_label =
             callbacks.create_label.ok_or_else(|| Failure::null("carrier.create_label"))?;
         let void_label = callbacks.void_label.ok_or_else(|| Failure::null("carrier.void_label"))?;
+        let services = if callbacks.services_json.is_null() {
+            Vec::new()
+        } else {
+            // SAFETY: the caller promises a NUL-terminated string when not NULL.
+            let json = unsafe { text(callbacks.services_json, "carrier.services_json") }?;
+            parse_services(json)?
+        };
         h.oms.register_carrier(Arc::new(CCarrier {
             name: name.to_owned(),
+            services,
             user_data: UserData(callbacks.user_data),
             quote,
             create_label,
@@ -314,6 +329,7 @@ unsafe impl Sync for UserData {}
 /// A carrier whose work is done by C callbacks.
 struct CCarrier {
     name: String,
+    services: Vec<ServiceLevel>,
     user_data: UserData,
     quote: unsafe extern "C" fn(*const c_char, *mut c_void, *mut *mut c_char) -> i32,
     create_label:
@@ -438,9 +454,9 @@ impl Carrier for CCarrier {
         &self.name
     }
 
-    /// Not part of the callbacks: the engine does not ask for it.
+    /// As given in `services_json` at registration.
     fn services(&self) -> Vec<ServiceLevel> {
-        Vec::new()
+        self.services.clone()
     }
 
     fn quote(&self, request: &RateRequest) -> omskit::Result<Vec<RateQuote>> {
@@ -516,4 +532,26 @@ impl Carrier for CCarrier {
         }
         Ok(())
     }
+}
+
+/// The services of `services_json`: a JSON array of service levels with
+/// distinct, non-empty names.
+fn parse_services(json: &str) -> Result<Vec<ServiceLevel>, Failure> {
+    const FIELD: &str = "carrier.services_json";
+    let services: Vec<ServiceLevel> = serde_json::from_str(json).map_err(|e| {
+        Failure::from(Error::validation(FIELD, format!("not a list of services: {e}")))
+    })?;
+    for (i, service) in services.iter().enumerate() {
+        if service.name.trim().is_empty() {
+            return Err(Error::validation(format!("{FIELD}[{i}].name"), "must not be empty").into());
+        }
+        if services[..i].iter().any(|s| s.name == service.name) {
+            return Err(Error::validation(
+                format!("{FIELD}[{i}].name"),
+                format!("service {:?} is listed twice", service.name),
+            )
+            .into());
+        }
+    }
+    Ok(services)
 }

@@ -834,7 +834,7 @@ static void fake_init(fake *f, const omskit_oms *oms, const char *prefix, const 
 }
 
 static omskit_carrier carrier_of(const char *name, fake *f) {
-    omskit_carrier c = {name, f, fake_quote, fake_label, fake_void, fake_free};
+    omskit_carrier c = {name, f, fake_quote, fake_label, fake_void, fake_free, NULL};
     return c;
 }
 
@@ -860,6 +860,53 @@ static void quote_fails(const omskit_oms *oms, fake *f, const char *fid, int sta
         check_(contains(bad_message, message_part), "the message says why", __FILE__, line);
         if (!contains(bad_message, message_part)) fprintf(stderr, "    message: %s\n", bad_message);
     }
+}
+
+/* services_json: a listed service the carrier does not quote for a
+ * shipment is a validation error on `service`; an unlisted one is not
+ * found; a malformed list is refused at registration. */
+static void test_c_carrier_services(void) {
+    omskit_oms *oms = NULL;
+    fake listed;
+    char o1[64], f1[64], s[64];
+    char *json = NULL;
+    untrack_all();
+
+    OK(omskit_oms_in_memory(&oms));
+    OK(omskit_add_location(oms, "WH-EAST", "East DC", 1));
+    OK(omskit_receive_stock(oms, "MUG", "WH-EAST", 20, "PO-1"));
+    fake_init(&listed, oms, "LST", "2030-01-02T23:59:59Z");
+    omskit_carrier c = carrier_of("listed", &listed);
+
+    c.services_json = "{\"name\": \"overnight\"}";
+    EXPECT(omskit_register_carrier(oms, &c), OMSKIT_STATUS_VALIDATION);
+    CHECK(streq(omskit_last_error_field(), "carrier.services_json"));
+    c.services_json = "[{\"name\": \"overnight\", \"transit_days\": 1},"
+                      " {\"name\": \"overnight\", \"transit_days\": 2}]";
+    EXPECT(omskit_register_carrier(oms, &c), OMSKIT_STATUS_VALIDATION);
+    CHECK(streq(omskit_last_error_field(), "carrier.services_json[1].name"));
+    CHECK(listed.frees == 0); /* refused: user_data is still the caller's */
+    OK(omskit_carriers(oms, &json));
+    CHECK(streq(json, "[]"));
+    omskit_string_free(json);
+
+    /* ACME_QUOTES quote overnight and saver; freight is listed but not quoted. */
+    c.services_json = "[{\"name\": \"overnight\", \"transit_days\": 1},"
+                      " {\"name\": \"saver\", \"transit_days\": 9},"
+                      " {\"name\": \"freight\", \"transit_days\": 4}]";
+    OK(omskit_register_carrier(oms, &c));
+    packed_mug(oms, "web-s1", o1, f1);
+    BAD(oms, omskit_ship(oms, f1, "listed", "freight", &json), OMSKIT_STATUS_VALIDATION);
+    FIELD_IS("service");
+    BAD(oms, omskit_ship(oms, f1, "listed", "teleport", &json), OMSKIT_STATUS_NOT_FOUND);
+    CHECK(listed.labels == 0);
+    CHECK(streq(fulfillment_status(oms, f1, s), "packed"));
+    OK(omskit_ship(oms, f1, "listed", "saver", &json));
+    CHECK(streq(JGET(json, "/shipment/service"), "saver"));
+    omskit_string_free(json);
+    track_number("LST-0001");
+    omskit_oms_free(oms);
+    CHECK(listed.frees == 1);
 }
 
 static void test_c_carriers(void) {
@@ -1909,6 +1956,7 @@ int main(void) {
     test_lifecycle();
     test_diagrams();
     test_c_carriers();
+    test_c_carrier_services();
     test_bad_inputs();
     test_threads();
     test_sqlite();
