@@ -30,8 +30,32 @@ pub struct PgTx<'a> {
     /// any other is inserted, and losing that insert race is retried.
     locked: HashSet<(String, String)>,
     events: u64,
+    /// `txid_current()`, asked once, the first time an event is appended.
+    txid: Option<i64>,
+    /// Appended rows not sent yet: written in one statement per table
+    /// before the next statement of any other kind, and before commit.
+    pending: Pending,
     savepoints: usize,
     open: bool,
+}
+
+/// Rows whose write nothing in the same transaction waits on: they are sent
+/// together (one multi-row statement per table) instead of one round trip
+/// each. Any read or other write sends them first, so the transaction
+/// always reads its own writes.
+#[derive(Debug, Default)]
+struct Pending {
+    movements: Vec<StockMovement>,
+    /// At most one per id: a later put replaces an earlier one.
+    reservations: Vec<Reservation>,
+    /// With their positions.
+    events: Vec<(i64, EventRecord)>,
+}
+
+impl Pending {
+    fn is_empty(&self) -> bool {
+        self.movements.is_empty() && self.reservations.is_empty() && self.events.is_empty()
+    }
 }
 
 impl std::fmt::Debug for PgTx<'_> {
@@ -52,6 +76,8 @@ impl<'a> PgTx<'a> {
             mode,
             locked: HashSet::new(),
             events: 0,
+            txid: None,
+            pending: Pending::default(),
             savepoints: 0,
             open: false,
         };
@@ -74,19 +100,102 @@ impl<'a> PgTx<'a> {
     }
 
     fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
+        self.flush()?;
         let conn = self.conn()?;
         let statement = conn.statement(sql)?;
         conn.client.query(&statement, params).map_err(db)
     }
 
     fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
+        self.flush()?;
+        self.execute_now(sql, params)
+    }
+
+    fn execute_now(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         let conn = self.conn()?;
         let statement = conn.statement(sql)?;
         conn.client.execute(&statement, params).map_err(db)
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
+        self.flush()?;
         self.conn()?.client.batch_execute(sql).map_err(db)
+    }
+
+    /// Sends the pending rows: one `INSERT … SELECT FROM unnest(…)` per
+    /// table, in the order they were appended.
+    fn flush(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = std::mem::take(&mut self.pending);
+        if !pending.reservations.is_empty() {
+            let r = &pending.reservations;
+            let ids: Vec<String> = r.iter().map(|r| r.id.to_string()).collect();
+            let orders: Vec<String> = r.iter().map(|r| r.order_id.to_string()).collect();
+            let lines = r
+                .iter()
+                .map(|r| i32::try_from(r.line_id).map_err(Error::storage))
+                .collect::<Result<Vec<i32>>>()?;
+            let skus: Vec<&str> = r.iter().map(|r| r.sku.as_str()).collect();
+            let locations: Vec<&str> = r.iter().map(|r| r.location.as_str()).collect();
+            let quantities: Vec<i64> = r.iter().map(|r| r.quantity).collect();
+            let statuses: Vec<&str> = r.iter().map(|r| r.status.as_str()).collect();
+            let created: Vec<DateTime<Utc>> = r.iter().map(|r| r.created_at).collect();
+            let updated: Vec<DateTime<Utc>> = r.iter().map(|r| r.updated_at).collect();
+            self.execute_now(
+                "INSERT INTO reservations (id, order_id, line_id, sku, location, quantity, status, created_at, updated_at) \
+                 SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::INT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], \
+                 $7::TEXT[], $8::TIMESTAMPTZ[], $9::TIMESTAMPTZ[]) \
+                 ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, status = EXCLUDED.status, \
+                 updated_at = EXCLUDED.updated_at",
+                &[&ids, &orders, &lines, &skus, &locations, &quantities, &statuses, &created, &updated],
+            )?;
+        }
+        if !pending.movements.is_empty() {
+            let m = &pending.movements;
+            let ids: Vec<String> = m.iter().map(|m| m.id.to_string()).collect();
+            let at: Vec<DateTime<Utc>> = m.iter().map(|m| m.at).collect();
+            let skus: Vec<&str> = m.iter().map(|m| m.sku.as_str()).collect();
+            let locations: Vec<&str> = m.iter().map(|m| m.location.as_str()).collect();
+            let kinds: Vec<&str> = m.iter().map(|m| m.kind.as_str()).collect();
+            let on_hand: Vec<i64> = m.iter().map(|m| m.on_hand_delta).collect();
+            let reserved: Vec<i64> = m.iter().map(|m| m.reserved_delta).collect();
+            let reasons: Vec<Option<&str>> = m.iter().map(|m| m.reason.as_deref()).collect();
+            let references: Vec<&str> = m.iter().map(|m| m.reference.as_str()).collect();
+            // ORDER BY the ordinality: `seq` (the ledger's order) follows the append order.
+            self.execute_now(
+                "INSERT INTO stock_movements (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference) \
+                 SELECT id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference \
+                 FROM unnest($1::TEXT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], \
+                 $7::BIGINT[], $8::TEXT[], $9::TEXT[]) WITH ORDINALITY \
+                 AS m (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference, n) ORDER BY n",
+                &[&ids, &at, &skus, &locations, &kinds, &on_hand, &reserved, &reasons, &references],
+            )?;
+        }
+        if !pending.events.is_empty() {
+            let txid = self.txid.ok_or_else(|| Error::storage("events pending without a txid"))?;
+            let e = &pending.events;
+            let seqs: Vec<i64> = e.iter().map(|(seq, _)| *seq).collect();
+            let streams: Vec<&str> = e.iter().map(|(_, e)| e.stream.as_str()).collect();
+            let versions = e
+                .iter()
+                .map(|(_, e)| i64::try_from(e.version).map_err(Error::storage))
+                .collect::<Result<Vec<i64>>>()?;
+            let recorded: Vec<DateTime<Utc>> = e.iter().map(|(_, e)| e.recorded_at).collect();
+            let kinds: Vec<&str> = e.iter().map(|(_, e)| e.kind.as_str()).collect();
+            let payloads: Vec<&str> = e.iter().map(|(_, e)| e.payload.as_str()).collect();
+            let prev: Vec<String> = e.iter().map(|(_, e)| e.prev_hash.to_string()).collect();
+            let hashes: Vec<String> = e.iter().map(|(_, e)| e.hash.to_string()).collect();
+            self.execute_now(
+                "INSERT INTO events (seq, txid, stream, version, recorded_at, kind, payload, prev_hash, hash) \
+                 SELECT seq, $1, stream, version, recorded_at, kind, payload, prev_hash, hash \
+                 FROM unnest($2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::TIMESTAMPTZ[], $6::TEXT[], $7::TEXT[], \
+                 $8::TEXT[], $9::TEXT[]) AS e (seq, stream, version, recorded_at, kind, payload, prev_hash, hash)",
+                &[&txid, &seqs, &streams, &versions, &recorded, &kinds, &payloads, &prev, &hashes],
+            )?;
+        }
+        Ok(())
     }
 
     fn write_mode(&self) -> bool {
@@ -204,6 +313,8 @@ impl<'a> PgTx<'a> {
 impl Drop for PgTx<'_> {
     fn drop(&mut self) {
         if self.open {
+            // Rows never sent need no rolling back.
+            self.pending = Pending::default();
             let _ = self.end("ROLLBACK");
         }
     }
@@ -529,23 +640,12 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn put_reservation(&mut self, r: &Reservation) -> Result<()> {
-        let line_id = i32::try_from(r.line_id).map_err(Error::storage)?;
-        self.execute(
-            "INSERT INTO reservations (id, order_id, line_id, sku, location, quantity, status, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-             ON CONFLICT (id) DO UPDATE SET quantity = $6, status = $7, updated_at = $9",
-            &[
-                &r.id.to_string(),
-                &r.order_id.to_string(),
-                &line_id,
-                &r.sku,
-                &r.location,
-                &r.quantity,
-                &r.status.as_str(),
-                &r.created_at,
-                &r.updated_at,
-            ],
-        )?;
+        i32::try_from(r.line_id).map_err(Error::storage)?;
+        let pending = &mut self.pending.reservations;
+        match pending.iter_mut().find(|p| p.id == r.id) {
+            Some(p) => p.clone_from(r),
+            None => pending.push(r.clone()),
+        }
         Ok(())
     }
 
@@ -557,21 +657,7 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn append_movement(&mut self, m: StockMovement) -> Result<()> {
-        self.execute(
-            "INSERT INTO stock_movements (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[
-                &m.id.to_string(),
-                &m.at,
-                &m.sku,
-                &m.location,
-                &m.kind.as_str(),
-                &m.on_hand_delta,
-                &m.reserved_delta,
-                &m.reason,
-                &m.reference,
-            ],
-        )?;
+        self.pending.movements.push(m);
         Ok(())
     }
 
@@ -652,26 +738,22 @@ impl StoreTx for PgTx<'_> {
         if self.events >= 1 << EVENT_INDEX_BITS {
             return Err(Error::storage("too many events in one transaction"));
         }
+        let txid = match self.txid {
+            Some(txid) => txid,
+            None => {
+                let rows = self.query("SELECT txid_current()", &[])?;
+                let row =
+                    rows.first().ok_or_else(|| Error::storage("txid_current() returned no row"))?;
+                let txid: i64 = row.try_get(0).map_err(db)?;
+                self.txid = Some(txid);
+                txid
+            }
+        };
         let index = i64::try_from(self.events).map_err(Error::storage)?;
         self.events += 1;
-        let version = i64::try_from(e.version).map_err(Error::storage)?;
-        let rows = self.query(
-            "INSERT INTO events (seq, txid, stream, version, recorded_at, kind, payload, prev_hash, hash) \
-             VALUES ((txid_current() << 20) | $1, txid_current(), $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
-            &[
-                &index,
-                &e.stream,
-                &version,
-                &e.recorded_at,
-                &e.kind,
-                &e.payload,
-                &e.prev_hash.to_string(),
-                &e.hash.to_string(),
-            ],
-        )?;
-        let row =
-            rows.first().ok_or_else(|| Error::storage("INSERT … RETURNING returned no row"))?;
-        int(row.try_get(0).map_err(db)?, "event position")
+        let seq = (txid << EVENT_INDEX_BITS) | index;
+        self.pending.events.push((seq, e.clone()));
+        int(seq, "event position")
     }
 
     fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {
