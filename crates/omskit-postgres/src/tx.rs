@@ -11,7 +11,7 @@ use omskit_core::inventory::{Location, Reservation, StockLevel, StockMovement};
 use omskit_core::order::{Channel, Customer, Order, OrderDraft, OrderLine, Totals};
 use omskit_core::shipping::{ConditionReading, TrackingEvent};
 use omskit_core::store::{StoreTx, TxMode};
-use omskit_core::{Error, FulfillmentId, OrderId, Result};
+use omskit_core::{Decimal, Error, FulfillmentId, OrderId, Result};
 use postgres::types::ToSql;
 use postgres::Row;
 
@@ -45,6 +45,10 @@ pub struct PgTx<'a> {
 /// always reads its own writes.
 #[derive(Debug, Default)]
 struct Pending {
+    /// Lines of orders whose row is written: `(order id, line)`.
+    lines: Vec<(String, OrderLine)>,
+    /// Updates of stock rows this transaction has locked; at most one per row.
+    levels: Vec<StockLevel>,
     movements: Vec<StockMovement>,
     /// At most one per id: a later put replaces an earlier one.
     reservations: Vec<Reservation>,
@@ -54,7 +58,11 @@ struct Pending {
 
 impl Pending {
     fn is_empty(&self) -> bool {
-        self.movements.is_empty() && self.reservations.is_empty() && self.events.is_empty()
+        self.lines.is_empty()
+            && self.levels.is_empty()
+            && self.movements.is_empty()
+            && self.reservations.is_empty()
+            && self.events.is_empty()
     }
 }
 
@@ -129,6 +137,64 @@ impl<'a> PgTx<'a> {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending);
+        if !pending.lines.is_empty() {
+            let l = &pending.lines;
+            let orders: Vec<&str> = l.iter().map(|(order, _)| order.as_str()).collect();
+            let ids = l
+                .iter()
+                .map(|(_, l)| i32::try_from(l.id).map_err(Error::storage))
+                .collect::<Result<Vec<i32>>>()?;
+            let skus: Vec<&str> = l.iter().map(|(_, l)| l.sku.as_str()).collect();
+            let quantities: Vec<i64> = l.iter().map(|(_, l)| i64::from(l.quantity)).collect();
+            let cancelled: Vec<i64> =
+                l.iter().map(|(_, l)| i64::from(l.cancelled_quantity)).collect();
+            let prices: Vec<Decimal> = l.iter().map(|(_, l)| l.unit_price).collect();
+            let discounts = l
+                .iter()
+                .map(|(_, l)| l.discount.as_ref().map(json).transpose())
+                .collect::<Result<Vec<Option<String>>>>()?;
+            let rates: Vec<Decimal> = l.iter().map(|(_, l)| l.tax_rate).collect();
+            let gross: Vec<Decimal> = l.iter().map(|(_, l)| l.gross).collect();
+            let line_discounts: Vec<Decimal> = l.iter().map(|(_, l)| l.line_discount).collect();
+            let order_discounts: Vec<Decimal> = l.iter().map(|(_, l)| l.order_discount).collect();
+            let taxes: Vec<Decimal> = l.iter().map(|(_, l)| l.tax).collect();
+            let totals: Vec<Decimal> = l.iter().map(|(_, l)| l.total).collect();
+            self.execute_now(
+                "INSERT INTO order_lines (order_id, line_id, sku, quantity, cancelled_quantity, unit_price, \
+                 discount, tax_rate, gross, line_discount, order_discount, tax, total) \
+                 SELECT * FROM unnest($1::TEXT[], $2::INT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[], \
+                 $6::NUMERIC[], $7::TEXT[], $8::NUMERIC[], $9::NUMERIC[], $10::NUMERIC[], $11::NUMERIC[], \
+                 $12::NUMERIC[], $13::NUMERIC[])",
+                &[
+                    &orders,
+                    &ids,
+                    &skus,
+                    &quantities,
+                    &cancelled,
+                    &prices,
+                    &discounts,
+                    &rates,
+                    &gross,
+                    &line_discounts,
+                    &order_discounts,
+                    &taxes,
+                    &totals,
+                ],
+            )?;
+        }
+        if !pending.levels.is_empty() {
+            let v = &pending.levels;
+            let skus: Vec<&str> = v.iter().map(|l| l.sku.as_str()).collect();
+            let locations: Vec<&str> = v.iter().map(|l| l.location.as_str()).collect();
+            let on_hand: Vec<i64> = v.iter().map(|l| l.on_hand).collect();
+            let reserved: Vec<i64> = v.iter().map(|l| l.reserved).collect();
+            self.execute_now(
+                "UPDATE stock_levels s SET on_hand = v.on_hand, reserved = v.reserved \
+                 FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[]) \
+                 AS v (sku, location, on_hand, reserved) WHERE s.sku = v.sku AND s.location = v.location",
+                &[&skus, &locations, &on_hand, &reserved],
+            )?;
+        }
         if !pending.reservations.is_empty() {
             let r = &pending.reservations;
             let ids: Vec<String> = r.iter().map(|r| r.id.to_string()).collect();
@@ -267,30 +333,8 @@ impl<'a> PgTx<'a> {
             self.execute("DELETE FROM order_lines WHERE order_id = $1", &[&id])?;
         }
         for line in &order.lines {
-            let discount = line.discount.as_ref().map(json).transpose()?;
-            let (line_id, quantity, cancelled) = (
-                i32::try_from(line.id).map_err(Error::storage)?,
-                i64::from(line.quantity),
-                i64::from(line.cancelled_quantity),
-            );
-            self.execute(
-                LINE_INSERT,
-                &[
-                    &id,
-                    &line_id,
-                    &line.sku,
-                    &quantity,
-                    &cancelled,
-                    &line.unit_price,
-                    &discount,
-                    &line.tax_rate,
-                    &line.gross,
-                    &line.line_discount,
-                    &line.order_discount,
-                    &line.tax,
-                    &line.total,
-                ],
-            )?;
+            i32::try_from(line.id).map_err(Error::storage)?;
+            self.pending.lines.push((id.clone(), line.clone()));
         }
         Ok(())
     }
@@ -348,9 +392,6 @@ const ORDER_UPDATE: &str = "UPDATE orders SET channel = $2, external_id = $3, id
 const LINES_SELECT: &str = "SELECT line_id, sku, quantity, cancelled_quantity, unit_price, discount, \
     tax_rate, gross, line_discount, order_discount, tax, total FROM order_lines WHERE order_id = $1 \
     ORDER BY line_id";
-const LINE_INSERT: &str = "INSERT INTO order_lines (order_id, line_id, sku, quantity, cancelled_quantity, \
-    unit_price, discount, tax_rate, gross, line_discount, order_discount, tax, total) VALUES ($1, $2, $3, \
-    $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)";
 
 fn order_from_row(row: &Row) -> Result<Order> {
     let get_text = |i: usize| -> Result<String> { row.try_get(i).map_err(db) };
@@ -601,10 +642,11 @@ impl StoreTx for PgTx<'_> {
     fn put_stock_level(&mut self, level: &StockLevel) -> Result<()> {
         let key = (level.sku.clone(), level.location.clone());
         if self.locked.contains(&key) {
-            self.execute(
-                "UPDATE stock_levels SET on_hand = $3, reserved = $4 WHERE sku = $1 AND location = $2",
-                &[&level.sku, &level.location, &level.on_hand, &level.reserved],
-            )?;
+            let pending = &mut self.pending.levels;
+            match pending.iter_mut().find(|l| l.sku == level.sku && l.location == level.location) {
+                Some(l) => l.clone_from(level),
+                None => pending.push(level.clone()),
+            }
             return Ok(());
         }
         let inserted = self.execute(

@@ -144,10 +144,10 @@ fn terminated_pool_connections_give_storage_errors_then_new_connections() {
 }
 
 /// A connection terminated in the middle of a write transaction: the next
-/// statement of that transaction is `Err(Storage)` (not a panic), dropping
-/// the transaction gives its connection up, nothing it wrote is committed,
-/// and the next use case succeeds on a new connection, even with a pool of
-/// one.
+/// statement that transaction sends is `Err(Storage)` (not a panic): a read,
+/// or the commit that sends the writes it batched. Ending the transaction
+/// gives its connection up, nothing it wrote is committed, and the next use
+/// case succeeds on a new connection, even with a pool of one.
 #[test]
 fn a_connection_lost_mid_transaction_is_a_storage_error() {
     let Some(url) = pg_test_url() else { return };
@@ -167,11 +167,10 @@ fn a_connection_lost_mid_transaction_is_a_storage_error() {
         tx.put_stock_level(&level).expect("write inside the transaction");
         assert_eq!(terminate(&mut admin, &app_name), 1);
         let first = tx.locations().map(|_| ());
-        let second = tx.put_stock_level(&level);
-        drop(tx);
+        let second = tx.put_stock_level(&level).and_then(|()| tx.commit());
         (first, second)
     });
-    for (what, result) in [("next read", first), ("next write", second)] {
+    for (what, result) in [("next read", first), ("next write and commit", second)] {
         assert!(
             matches!(result, Err(Error::Storage { .. })),
             "{what} on a terminated connection gave {result:?}, not a Storage error"
