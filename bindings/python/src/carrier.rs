@@ -30,7 +30,7 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PySequence, PyString};
 
-use crate::convert::{decimal, int, items, text, time, Fields, Path};
+use crate::convert::{decimal, each_item, int, items, text, time, Fields, Path};
 use crate::draft::currency;
 use crate::errors::{self, Conflict, NotFound, StorageError, ValidationError};
 use crate::shipping::{PyRateQuote, PyRateRequest};
@@ -354,21 +354,13 @@ fn label_in(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<Label> {
 
 // ------------------------------------------------ table-rate configuration
 
-fn list_of<T>(
-    obj: &Bound<'_, PyAny>,
-    path: &Path<'_>,
-    item: impl Fn(&Bound<'_, PyAny>, &Path<'_>) -> PyResult<T>,
-) -> PyResult<Vec<T>> {
-    items(obj, path)?.iter().enumerate().map(|(i, x)| item(x, &path.index(i))).collect()
-}
-
 fn zone_in(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<TableRateZone> {
     let py = obj.py();
     let mut f =
         Fields::of(obj, path, "a dict such as {\"name\": \"home\", \"countries\": [\"US\"]}")?;
     let zone = TableRateZone {
         name: text(&f.required(intern!(py, "name"), "str")?, &path.field("name"))?,
-        countries: list_of(
+        countries: each_item(
             &f.required(intern!(py, "countries"), "a list")?,
             &path.field("countries"),
             text,
@@ -421,23 +413,23 @@ pub(crate) fn table_rate_config_in(
     let config = TableRateConfig {
         name: text(&f.required(intern!(py, "name"), "str")?, &path.field("name"))?,
         currency: currency(&f.required(intern!(py, "currency"), "str")?, &path.field("currency"))?,
-        zones: list_of(
+        zones: each_item(
             &f.required(intern!(py, "zones"), "a list")?,
             &path.field("zones"),
             zone_in,
         )?,
-        services: list_of(
+        services: each_item(
             &f.required(intern!(py, "services"), "a list")?,
             &path.field("services"),
             service_in,
         )?,
-        rates: list_of(
+        rates: each_item(
             &f.required(intern!(py, "rates"), "a list")?,
             &path.field("rates"),
             band_in,
         )?,
         transit_days: match f.optional(intern!(py, "transit_days"))? {
-            Some(t) => list_of(&t, &path.field("transit_days"), transit_in)?,
+            Some(t) => each_item(&t, &path.field("transit_days"), transit_in)?,
             None => Vec::new(),
         },
     };

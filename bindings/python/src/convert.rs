@@ -379,6 +379,16 @@ pub(crate) fn items<'py>(
     }
 }
 
+/// Each item of a list or tuple converted by `item`, which is given the
+/// item's path (`lines[2]`), so errors name the exact element.
+pub(crate) fn each_item<T>(
+    obj: &Bound<'_, PyAny>,
+    path: &Path<'_>,
+    item: impl Fn(&Bound<'_, PyAny>, &Path<'_>) -> PyResult<T>,
+) -> PyResult<Vec<T>> {
+    items(obj, path)?.iter().enumerate().map(|(i, x)| item(x, &path.index(i))).collect()
+}
+
 /// Reads the fields of a dict document and refuses keys it does not know
 /// (a misspelt `unit_prise` is an error, not a silently missing price).
 pub(crate) struct Fields<'a, 'py> {

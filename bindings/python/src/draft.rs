@@ -18,7 +18,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use pyo3::{intern, IntoPyObjectExt};
 
 use crate::convert::{
-    decimal, int, items, opt_decimal, opt_int, opt_text, py_decimal, text, Fields, Path,
+    decimal, each_item, int, opt_decimal, opt_int, opt_text, py_decimal, text, Fields, Path,
 };
 use crate::errors;
 use crate::model::{repr_of, Plain};
@@ -165,16 +165,12 @@ pub(crate) fn line_in(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<LineD
 }
 
 fn lines_in(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<Vec<LineDraft>> {
-    items(obj, path)?.iter().enumerate().map(|(i, line)| line_in(line, &path.index(i))).collect()
+    each_item(obj, path, line_in)
 }
 
 fn discounts_in(obj: Option<&Bound<'_, PyAny>>, path: &Path<'_>) -> PyResult<Vec<OrderDiscount>> {
     match obj {
-        Some(obj) if !obj.is_none() => items(obj, path)?
-            .iter()
-            .enumerate()
-            .map(|(i, d)| order_discount_in(d, &path.index(i)))
-            .collect(),
+        Some(obj) if !obj.is_none() => each_item(obj, path, order_discount_in),
         _ => Ok(Vec::new()),
     }
 }

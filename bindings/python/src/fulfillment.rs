@@ -9,7 +9,9 @@ use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use crate::convert::{decimal, int, items, py_decimal, py_enum, py_time, text, Enum, Fields, Path};
+use crate::convert::{
+    decimal, each_item, int, py_decimal, py_enum, py_time, text, Enum, Fields, Path,
+};
 use crate::draft::plain_list;
 use crate::model::{repr_of, set, Plain};
 use crate::shipping::PyShipment;
@@ -71,11 +73,8 @@ pub(crate) fn package_in(obj: &Bound<'_, PyAny>, path: &Path<'_>) -> PyResult<Pa
     let id = text(&f.required(intern!(py, "id"), "str")?, &path.field("id"))?;
     let parcel = parcel_fields(&mut f, py, path)?;
     let lines_path = path.field("lines");
-    let lines = items(&f.required(intern!(py, "lines"), "a list")?, &lines_path)?
-        .iter()
-        .enumerate()
-        .map(|(i, line)| package_line_in(line, &lines_path.index(i)))
-        .collect::<PyResult<Vec<_>>>()?;
+    let lines =
+        each_item(&f.required(intern!(py, "lines"), "a list")?, &lines_path, package_line_in)?;
     f.finish(&["id", "weight_kg", "length_cm", "width_cm", "height_cm", "lines"])?;
     Ok(Package { id, parcel, lines })
 }

@@ -21,7 +21,8 @@ use pyo3::IntoPyObjectExt;
 
 use crate::carrier::{self, table_rate_config_in, PyCarrier};
 use crate::convert::{
-    boolean, decimal, fulfillment_id, int, items, opt_int, opt_text, order_id, text, time, Path,
+    boolean, decimal, each_item, fulfillment_id, int, items, opt_int, opt_text, order_id, text,
+    time, Path,
 };
 use crate::draft::{cancel_in, currency, draft_in, edit_in};
 use crate::errors::{self, ValidationError};
@@ -477,11 +478,7 @@ impl PyOms {
     ) -> PyResult<PyOrder> {
         let id = self::order_id(order_id, &Path::root("order_id"))?;
         let path = Path::root("edits");
-        let edits = items(edits, &path)?
-            .iter()
-            .enumerate()
-            .map(|(i, e)| edit_in(e, &path.index(i)))
-            .collect::<PyResult<Vec<_>>>()?;
+        let edits = each_item(edits, &path, edit_in)?;
         self.run(py, move |oms| oms.edit_order(id, &edits)).map(PyOrder)
     }
 
@@ -531,11 +528,7 @@ impl PyOms {
     ) -> PyResult<PyOrder> {
         let id = self::order_id(order_id, &Path::root("order_id"))?;
         let path = Path::root("lines");
-        let lines = items(lines, &path)?
-            .iter()
-            .enumerate()
-            .map(|(i, l)| cancel_in(l, &path.index(i)))
-            .collect::<PyResult<Vec<_>>>()?;
+        let lines = each_item(lines, &path, cancel_in)?;
         let reason = text(reason, &Path::root("reason"))?;
         self.run(py, move |oms| oms.cancel_lines(id, &lines, &reason)).map(PyOrder)
     }
@@ -652,11 +645,7 @@ impl PyOms {
     ) -> PyResult<PyPickList> {
         let location = text(location, &Path::root("location"))?;
         let path = Path::root("fulfillment_ids");
-        let ids = items(fulfillment_ids, &path)?
-            .iter()
-            .enumerate()
-            .map(|(i, id)| self::fulfillment_id(id, &path.index(i)))
-            .collect::<PyResult<Vec<_>>>()?;
+        let ids = each_item(fulfillment_ids, &path, self::fulfillment_id)?;
         self.run(py, move |oms| oms.create_pick_list(&location, &ids)).map(PyPickList)
     }
 
@@ -674,11 +663,7 @@ impl PyOms {
     ) -> PyResult<PyFulfillmentOrder> {
         let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
         let path = Path::root("picked");
-        let picked = items(picked, &path)?
-            .iter()
-            .enumerate()
-            .map(|(i, p)| picked_in(p, &path.index(i)))
-            .collect::<PyResult<Vec<_>>>()?;
+        let picked = each_item(picked, &path, picked_in)?;
         self.run(py, move |oms| oms.confirm_pick(id, &picked)).map(PyFulfillmentOrder)
     }
 
@@ -696,11 +681,7 @@ impl PyOms {
     ) -> PyResult<PyFulfillmentOrder> {
         let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
         let path = Path::root("packages");
-        let packages = items(packages, &path)?
-            .iter()
-            .enumerate()
-            .map(|(i, p)| package_in(p, &path.index(i)))
-            .collect::<PyResult<Vec<_>>>()?;
+        let packages = each_item(packages, &path, package_in)?;
         self.run(py, move |oms| oms.pack(id, &packages)).map(PyFulfillmentOrder)
     }
 
