@@ -232,35 +232,26 @@ impl<S: Store> Oms<S> {
             let location = f.location.clone();
             let mut f = f.clone();
             f.apply(FulfillmentAction::ConfirmPick, w.now)?;
-            let short: Vec<PickedLine> = f
-                .lines
-                .iter()
-                .filter_map(|line| {
-                    let got = picked.iter().find(|p| p.line_id == line.line_id)?.quantity;
-                    (got < line.quantity).then(|| PickedLine {
-                        line_id: line.line_id,
-                        quantity: line.quantity - got,
-                    })
-                })
-                .collect();
+            // (line, sku, units missing) for every short line; the line keeps what was picked.
+            let mut missing: Vec<(u32, String, u32)> = Vec::new();
             for line in &mut f.lines {
                 if let Some(p) = picked.iter().find(|p| p.line_id == line.line_id) {
+                    if p.quantity < line.quantity {
+                        missing.push((line.line_id, line.sku.clone(), line.quantity - p.quantity));
+                    }
                     line.quantity = p.quantity;
                 }
             }
-            let missing_skus: Vec<(u32, String, u32)> = short
+            let short: Vec<PickedLine> = missing
                 .iter()
-                .map(|s| {
-                    let sku =
-                        f.lines.iter().find(|l| l.line_id == s.line_id).map(|l| l.sku.clone());
-                    (s.line_id, sku.unwrap_or_default(), s.quantity)
-                })
+                .map(|&(line_id, _, quantity)| PickedLine { line_id, quantity })
                 .collect();
             f.lines.retain(|l| l.quantity > 0);
+            const NOTHING_PICKED: &str = "short pick: nothing picked";
             let emptied = f.lines.is_empty();
             if emptied {
                 f.apply(FulfillmentAction::Cancel, w.now)?;
-                f.reason = Some("short pick: nothing picked".to_owned());
+                f.reason = Some(NOTHING_PICKED.to_owned());
             }
             w.tx.put_fulfillment(&f)?;
             w.emit(
@@ -269,7 +260,7 @@ impl<S: Store> Oms<S> {
                     fulfillment_id: id,
                     order_id: f.order_id,
                     picked: picked.to_vec(),
-                    short: short.clone(),
+                    short,
                 },
             )?;
             if emptied {
@@ -278,13 +269,13 @@ impl<S: Store> Oms<S> {
                     &DomainEvent::FulfillmentCancelled {
                         fulfillment_id: id,
                         order_id: f.order_id,
-                        reason: "short pick: nothing picked".to_owned(),
+                        reason: NOTHING_PICKED.to_owned(),
                     },
                 )?;
             }
             fulfillments[index] = f.clone();
-            if !missing_skus.is_empty() {
-                let created = reallocate_short(w, &order, &location, &missing_skus)?;
+            if !missing.is_empty() {
+                let created = reallocate_short(w, &order, &location, &missing)?;
                 fulfillments.extend(created);
             }
             save_rolled_up(w, &mut order, &fulfillments)?;
