@@ -3,6 +3,8 @@
 //! reservation wins, nothing unsent survives a rollback, and event
 //! positions follow the append order.
 
+use std::sync::Mutex;
+
 use chrono::Utc;
 use omskit_core::events::{ChainLink, DomainEvent, EventRecord};
 use omskit_core::id::{MovementId, ReservationId};
@@ -10,6 +12,11 @@ use omskit_core::inventory::{MovementKind, Reservation, ReservationStatus, Stock
 use omskit_core::{Oms, OrderId, Store, StoreTx, TxMode};
 use omskit_postgres::{PgOptions, PgStore};
 use omskit_testkit::fixtures::{draft, pg_test_url, stock};
+
+/// One test at a time: events become readable only once every older
+/// transaction on the server has ended, and each test holds one open while
+/// the other reads the log.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn setup(label: &str) -> Option<(Oms<PgStore>, OrderId)> {
     let url = pg_test_url()?;
@@ -62,6 +69,7 @@ fn event(stream: &str, head: Option<&ChainLink>, delta: i64) -> EventRecord {
 
 #[test]
 fn a_transaction_reads_its_own_unsent_writes() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let Some((oms, order)) = setup("own") else { return };
     let before = oms.reservations(order).expect("reservations").len();
     let mut tx = oms.store().begin(TxMode::Write).expect("begin");
@@ -102,6 +110,7 @@ fn a_transaction_reads_its_own_unsent_writes() {
 
 #[test]
 fn unsent_writes_of_a_dropped_transaction_leave_nothing() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
     let Some((oms, order)) = setup("dropped") else { return };
     let events = oms.events_since(0, 10_000).expect("events").len();
     let held = oms.reservations(order).expect("reservations");
