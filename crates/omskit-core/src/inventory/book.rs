@@ -8,7 +8,12 @@ use crate::error::Shortage;
 /// the start of its transaction, changed in memory, and written back.
 #[derive(Debug)]
 pub struct StockBook {
+    /// Grouped by SKU; within a SKU, most preferred first: active locations
+    /// by (priority, code), then the others. Reserving walks one SKU's run
+    /// in order, without sorting or allocating.
     levels: Vec<StockLevel>,
+    /// Whether each level's location takes new reservations.
+    active: Vec<bool>,
     dirty: Vec<bool>,
     /// Every location (a handful: searched in place).
     locations: Vec<Location>,
@@ -16,36 +21,39 @@ pub struct StockBook {
 
 impl StockBook {
     /// A book over `levels` (all levels of the SKUs involved) and the locations.
-    pub fn new(levels: Vec<StockLevel>, locations: Vec<Location>) -> StockBook {
+    pub fn new(mut levels: Vec<StockLevel>, locations: Vec<Location>) -> StockBook {
+        let find = |code: &str| locations.iter().find(|l| l.code == code && l.active);
+        // Active locations first, by priority; ties (and the rest) by code.
+        let preference = |l: &StockLevel| match find(&l.location) {
+            Some(location) => (false, location.priority),
+            None => (true, 0),
+        };
+        levels.sort_by(|a, b| {
+            (a.sku.as_str(), preference(a), a.location.as_str()).cmp(&(
+                b.sku.as_str(),
+                preference(b),
+                b.location.as_str(),
+            ))
+        });
+        let active = levels.iter().map(|l| find(&l.location).is_some()).collect();
         let dirty = vec![false; levels.len()];
-        StockBook { levels, dirty, locations }
+        StockBook { levels, active, dirty, locations }
     }
 
     fn location(&self, code: &str) -> Option<&Location> {
         self.locations.iter().find(|l| l.code == code)
     }
 
-    /// Units available to new reservations for `sku` over all active locations.
-    pub fn available(&self, sku: &str) -> i64 {
-        self.candidates(sku).iter().map(|&i| self.levels[i].available()).sum()
+    /// The positions of `sku`'s levels, most preferred first.
+    fn run(&self, sku: &str) -> std::ops::Range<usize> {
+        let start = self.levels.partition_point(|l| l.sku.as_str() < sku);
+        let len = self.levels[start..].partition_point(|l| l.sku == sku);
+        start..start + len
     }
 
-    /// Indices of the levels of `sku` at active locations, most preferred first.
-    fn candidates(&self, sku: &str) -> Vec<usize> {
-        let mut found: Vec<(i32, &str, usize)> = self
-            .levels
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.sku == sku)
-            .filter_map(|(i, l)| match self.location(&l.location) {
-                Some(location) if location.active => {
-                    Some((location.priority, l.location.as_str(), i))
-                }
-                _ => None,
-            })
-            .collect();
-        found.sort_unstable();
-        found.into_iter().map(|(_, _, i)| i).collect()
+    /// Units available to new reservations for `sku` over all active locations.
+    pub fn available(&self, sku: &str) -> i64 {
+        self.run(sku).filter(|&i| self.active[i]).map(|i| self.levels[i].available()).sum()
     }
 
     /// Reserves `quantity` units of `sku` for `line_id`, from the most
@@ -59,8 +67,7 @@ impl StockBook {
         sku: &str,
         quantity: i64,
     ) -> Result<Vec<Allocation>, Shortage> {
-        let candidates = self.candidates(sku);
-        let available: i64 = candidates.iter().map(|&i| self.levels[i].available()).sum();
+        let available = self.available(sku);
         if available < quantity {
             return Err(Shortage {
                 sku: sku.to_owned(),
@@ -68,7 +75,7 @@ impl StockBook {
                 available: available.max(0) as u64,
             });
         }
-        Ok(self.take(line_id, sku, quantity, candidates))
+        Ok(self.take(line_id, sku, quantity, None))
     }
 
     /// Gives back `quantity` reserved units of `sku` at `location`.
@@ -88,35 +95,37 @@ impl StockBook {
         quantity: i64,
         excluding: &str,
     ) -> Vec<Allocation> {
-        let mut candidates = self.candidates(sku);
-        candidates.retain(|&i| self.levels[i].location != excluding);
-        self.take(line_id, sku, quantity, candidates)
+        self.take(line_id, sku, quantity, Some(excluding))
     }
 
-    /// Reserves up to `quantity` units from the levels `candidates` names,
-    /// in that order.
+    /// Reserves up to `quantity` units of `sku` at its active locations
+    /// (except `excluding`), most preferred first.
     fn take(
         &mut self,
         line_id: u32,
         sku: &str,
         quantity: i64,
-        candidates: Vec<usize>,
+        excluding: Option<&str>,
     ) -> Vec<Allocation> {
         let mut remaining = quantity;
         let mut allocations = Vec::new();
-        for i in candidates {
+        for i in self.run(sku) {
             if remaining == 0 {
                 break;
             }
-            let take = self.levels[i].available().min(remaining);
+            let level = &mut self.levels[i];
+            if !self.active[i] || excluding == Some(level.location.as_str()) {
+                continue;
+            }
+            let take = level.available().min(remaining);
             if take > 0 {
-                self.levels[i].reserved += take;
+                level.reserved += take;
                 self.dirty[i] = true;
                 remaining -= take;
                 allocations.push(Allocation {
                     line_id,
                     sku: sku.to_owned(),
-                    location: self.levels[i].location.clone(),
+                    location: level.location.clone(),
                     quantity: take,
                 });
             }
@@ -151,7 +160,7 @@ impl StockBook {
     }
 
     fn index(&self, sku: &str, location: &str) -> Option<usize> {
-        self.levels.iter().position(|l| l.sku == sku && l.location == location)
+        self.run(sku).find(|&i| self.levels[i].location == location)
     }
 
     /// The levels that changed, to be written back.
@@ -188,6 +197,32 @@ mod tests {
         let short = book.reserve(2, "S", 8).expect_err("short");
         assert_eq!((short.requested, short.available), (8, 7));
         assert_eq!(book.available("S"), 7, "a failed reservation changes nothing");
+    }
+
+    #[test]
+    fn skus_keep_apart_and_unknown_or_excluded_locations_are_skipped() {
+        let locations = [loc("A", 1, true), loc("B", 2, true)];
+        let mut book = StockBook::new(
+            vec![
+                level("T", "B", 4, 0),
+                level("S", "GONE", 50, 0),
+                level("S", "B", 2, 0),
+                level("S", "A", 1, 0),
+                level("R", "A", 9, 0),
+            ],
+            locations.to_vec(),
+        );
+        assert_eq!((book.available("R"), book.available("S"), book.available("T")), (9, 3, 4));
+        assert_eq!(book.available("Q"), 0);
+        let got = book.reserve_up_to(1, "S", 5, "A");
+        let picks: Vec<(&str, i64)> =
+            got.iter().map(|a| (a.location.as_str(), a.quantity)).collect();
+        assert_eq!(picks, [("B", 2)], "short of 5: all B has, nothing of the excluded A");
+        assert_eq!(book.level("S", "GONE").map(|l| l.reserved), Some(0));
+        assert_eq!(book.level("T", "B").map(|l| l.reserved), Some(0));
+        let changed: Vec<(&str, &str)> =
+            book.changed().map(|l| (l.sku.as_str(), l.location.as_str())).collect();
+        assert_eq!(changed, [("S", "B")]);
     }
 
     #[test]
