@@ -28,17 +28,18 @@ impl Default for PgOptions {
 /// One pooled connection with its prepared statements.
 pub(crate) struct Conn {
     pub(crate) client: Client,
-    statements: HashMap<&'static str, Statement>,
+    /// By SQL text.
+    statements: HashMap<String, Statement>,
 }
 
 impl Conn {
     /// The prepared statement for `sql`, prepared once per connection.
-    pub(crate) fn statement(&mut self, sql: &'static str) -> Result<Statement> {
+    pub(crate) fn statement(&mut self, sql: &str) -> Result<Statement> {
         if let Some(statement) = self.statements.get(sql) {
             return Ok(statement.clone());
         }
         let statement = self.client.prepare(sql).map_err(db)?;
-        self.statements.insert(sql, statement.clone());
+        self.statements.insert(sql.to_owned(), statement.clone());
         Ok(statement)
     }
 }

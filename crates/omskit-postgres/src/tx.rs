@@ -1,6 +1,7 @@
 //! [`PgTx`]: the storage traits over one PostgreSQL transaction.
 
 mod fulfillment;
+mod pending;
 
 use std::collections::HashSet;
 
@@ -11,12 +12,13 @@ use omskit_core::inventory::{Location, Reservation, StockLevel, StockMovement};
 use omskit_core::order::{Channel, Customer, Order, OrderDraft, OrderLine, Totals};
 use omskit_core::shipping::{ConditionReading, TrackingEvent};
 use omskit_core::store::{StoreTx, TxMode};
-use omskit_core::{Decimal, Error, FulfillmentId, OrderId, Result};
+use omskit_core::{Error, FulfillmentId, OrderId, Result};
 use postgres::types::ToSql;
 use postgres::Row;
 
-use crate::codec::{db, from_json, from_name, int, json, name, parse};
+use crate::codec::{db, from_json, from_name, int, json, parse};
 use crate::pool::{Conn, Pool};
+use pending::{OrderRow, Pending};
 
 /// Bits of an event position that number events within one transaction.
 const EVENT_INDEX_BITS: u32 = 20;
@@ -30,40 +32,16 @@ pub struct PgTx<'a> {
     /// any other is inserted, and losing that insert race is retried.
     locked: HashSet<(String, String)>,
     events: u64,
-    /// `txid_current()`, asked once, the first time an event is appended.
+    /// `txid_current()`: read with the first rows the transaction locks,
+    /// or asked when the first event is appended.
     txid: Option<i64>,
-    /// Appended rows not sent yet: written in one statement per table
-    /// before the next statement of any other kind, and before commit.
+    /// The locations read with the stock rows: every use case that locks
+    /// stock reads them next, and this saves it a round trip.
+    locations: Option<Vec<Location>>,
+    /// Rows not sent yet (see [`pending`]).
     pending: Pending,
     savepoints: usize,
     open: bool,
-}
-
-/// Rows whose write nothing in the same transaction waits on: they are sent
-/// together (one multi-row statement per table) instead of one round trip
-/// each. Any read or other write sends them first, so the transaction
-/// always reads its own writes.
-#[derive(Debug, Default)]
-struct Pending {
-    /// Lines of orders whose row is written: `(order id, line)`.
-    lines: Vec<(String, OrderLine)>,
-    /// Updates of stock rows this transaction has locked; at most one per row.
-    levels: Vec<StockLevel>,
-    movements: Vec<StockMovement>,
-    /// At most one per id: a later put replaces an earlier one.
-    reservations: Vec<Reservation>,
-    /// With their positions.
-    events: Vec<(i64, EventRecord)>,
-}
-
-impl Pending {
-    fn is_empty(&self) -> bool {
-        self.lines.is_empty()
-            && self.levels.is_empty()
-            && self.movements.is_empty()
-            && self.reservations.is_empty()
-            && self.events.is_empty()
-    }
 }
 
 impl std::fmt::Debug for PgTx<'_> {
@@ -85,6 +63,7 @@ impl<'a> PgTx<'a> {
             locked: HashSet::new(),
             events: 0,
             txid: None,
+            locations: None,
             pending: Pending::default(),
             savepoints: 0,
             open: false,
@@ -116,10 +95,6 @@ impl<'a> PgTx<'a> {
 
     fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         self.flush()?;
-        self.execute_now(sql, params)
-    }
-
-    fn execute_now(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
         let conn = self.conn()?;
         let statement = conn.statement(sql)?;
         conn.client.execute(&statement, params).map_err(db)
@@ -130,137 +105,17 @@ impl<'a> PgTx<'a> {
         self.conn()?.client.batch_execute(sql).map_err(db)
     }
 
-    /// Sends the pending rows: one `INSERT … SELECT FROM unnest(…)` per
-    /// table, in the order they were appended.
+    /// Sends the pending rows, in one statement (see [`pending`]).
     fn flush(&mut self) -> Result<()> {
         if self.pending.is_empty() {
             return Ok(());
         }
         let pending = std::mem::take(&mut self.pending);
-        if !pending.lines.is_empty() {
-            let l = &pending.lines;
-            let orders: Vec<&str> = l.iter().map(|(order, _)| order.as_str()).collect();
-            let ids = l
-                .iter()
-                .map(|(_, l)| i32::try_from(l.id).map_err(Error::storage))
-                .collect::<Result<Vec<i32>>>()?;
-            let skus: Vec<&str> = l.iter().map(|(_, l)| l.sku.as_str()).collect();
-            let quantities: Vec<i64> = l.iter().map(|(_, l)| i64::from(l.quantity)).collect();
-            let cancelled: Vec<i64> =
-                l.iter().map(|(_, l)| i64::from(l.cancelled_quantity)).collect();
-            let prices: Vec<Decimal> = l.iter().map(|(_, l)| l.unit_price).collect();
-            let discounts = l
-                .iter()
-                .map(|(_, l)| l.discount.as_ref().map(json).transpose())
-                .collect::<Result<Vec<Option<String>>>>()?;
-            let rates: Vec<Decimal> = l.iter().map(|(_, l)| l.tax_rate).collect();
-            let gross: Vec<Decimal> = l.iter().map(|(_, l)| l.gross).collect();
-            let line_discounts: Vec<Decimal> = l.iter().map(|(_, l)| l.line_discount).collect();
-            let order_discounts: Vec<Decimal> = l.iter().map(|(_, l)| l.order_discount).collect();
-            let taxes: Vec<Decimal> = l.iter().map(|(_, l)| l.tax).collect();
-            let totals: Vec<Decimal> = l.iter().map(|(_, l)| l.total).collect();
-            self.execute_now(
-                "INSERT INTO order_lines (order_id, line_id, sku, quantity, cancelled_quantity, unit_price, \
-                 discount, tax_rate, gross, line_discount, order_discount, tax, total) \
-                 SELECT * FROM unnest($1::TEXT[], $2::INT[], $3::TEXT[], $4::BIGINT[], $5::BIGINT[], \
-                 $6::NUMERIC[], $7::TEXT[], $8::NUMERIC[], $9::NUMERIC[], $10::NUMERIC[], $11::NUMERIC[], \
-                 $12::NUMERIC[], $13::NUMERIC[])",
-                &[
-                    &orders,
-                    &ids,
-                    &skus,
-                    &quantities,
-                    &cancelled,
-                    &prices,
-                    &discounts,
-                    &rates,
-                    &gross,
-                    &line_discounts,
-                    &order_discounts,
-                    &taxes,
-                    &totals,
-                ],
-            )?;
-        }
-        if !pending.levels.is_empty() {
-            let v = &pending.levels;
-            let skus: Vec<&str> = v.iter().map(|l| l.sku.as_str()).collect();
-            let locations: Vec<&str> = v.iter().map(|l| l.location.as_str()).collect();
-            let on_hand: Vec<i64> = v.iter().map(|l| l.on_hand).collect();
-            let reserved: Vec<i64> = v.iter().map(|l| l.reserved).collect();
-            self.execute_now(
-                "UPDATE stock_levels s SET on_hand = v.on_hand, reserved = v.reserved \
-                 FROM unnest($1::TEXT[], $2::TEXT[], $3::BIGINT[], $4::BIGINT[]) \
-                 AS v (sku, location, on_hand, reserved) WHERE s.sku = v.sku AND s.location = v.location",
-                &[&skus, &locations, &on_hand, &reserved],
-            )?;
-        }
-        if !pending.reservations.is_empty() {
-            let r = &pending.reservations;
-            let ids: Vec<String> = r.iter().map(|r| r.id.to_string()).collect();
-            let orders: Vec<String> = r.iter().map(|r| r.order_id.to_string()).collect();
-            let lines = r
-                .iter()
-                .map(|r| i32::try_from(r.line_id).map_err(Error::storage))
-                .collect::<Result<Vec<i32>>>()?;
-            let skus: Vec<&str> = r.iter().map(|r| r.sku.as_str()).collect();
-            let locations: Vec<&str> = r.iter().map(|r| r.location.as_str()).collect();
-            let quantities: Vec<i64> = r.iter().map(|r| r.quantity).collect();
-            let statuses: Vec<&str> = r.iter().map(|r| r.status.as_str()).collect();
-            let created: Vec<DateTime<Utc>> = r.iter().map(|r| r.created_at).collect();
-            let updated: Vec<DateTime<Utc>> = r.iter().map(|r| r.updated_at).collect();
-            self.execute_now(
-                "INSERT INTO reservations (id, order_id, line_id, sku, location, quantity, status, created_at, updated_at) \
-                 SELECT * FROM unnest($1::TEXT[], $2::TEXT[], $3::INT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], \
-                 $7::TEXT[], $8::TIMESTAMPTZ[], $9::TIMESTAMPTZ[]) \
-                 ON CONFLICT (id) DO UPDATE SET quantity = EXCLUDED.quantity, status = EXCLUDED.status, \
-                 updated_at = EXCLUDED.updated_at",
-                &[&ids, &orders, &lines, &skus, &locations, &quantities, &statuses, &created, &updated],
-            )?;
-        }
-        if !pending.movements.is_empty() {
-            let m = &pending.movements;
-            let ids: Vec<String> = m.iter().map(|m| m.id.to_string()).collect();
-            let at: Vec<DateTime<Utc>> = m.iter().map(|m| m.at).collect();
-            let skus: Vec<&str> = m.iter().map(|m| m.sku.as_str()).collect();
-            let locations: Vec<&str> = m.iter().map(|m| m.location.as_str()).collect();
-            let kinds: Vec<&str> = m.iter().map(|m| m.kind.as_str()).collect();
-            let on_hand: Vec<i64> = m.iter().map(|m| m.on_hand_delta).collect();
-            let reserved: Vec<i64> = m.iter().map(|m| m.reserved_delta).collect();
-            let reasons: Vec<Option<&str>> = m.iter().map(|m| m.reason.as_deref()).collect();
-            let references: Vec<&str> = m.iter().map(|m| m.reference.as_str()).collect();
-            // ORDER BY the ordinality: `seq` (the ledger's order) follows the append order.
-            self.execute_now(
-                "INSERT INTO stock_movements (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference) \
-                 SELECT id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference \
-                 FROM unnest($1::TEXT[], $2::TIMESTAMPTZ[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::BIGINT[], \
-                 $7::BIGINT[], $8::TEXT[], $9::TEXT[]) WITH ORDINALITY \
-                 AS m (id, at, sku, location, kind, on_hand_delta, reserved_delta, reason, reference, n) ORDER BY n",
-                &[&ids, &at, &skus, &locations, &kinds, &on_hand, &reserved, &reasons, &references],
-            )?;
-        }
-        if !pending.events.is_empty() {
-            let txid = self.txid.ok_or_else(|| Error::storage("events pending without a txid"))?;
-            let e = &pending.events;
-            let seqs: Vec<i64> = e.iter().map(|(seq, _)| *seq).collect();
-            let streams: Vec<&str> = e.iter().map(|(_, e)| e.stream.as_str()).collect();
-            let versions = e
-                .iter()
-                .map(|(_, e)| i64::try_from(e.version).map_err(Error::storage))
-                .collect::<Result<Vec<i64>>>()?;
-            let recorded: Vec<DateTime<Utc>> = e.iter().map(|(_, e)| e.recorded_at).collect();
-            let kinds: Vec<&str> = e.iter().map(|(_, e)| e.kind.as_str()).collect();
-            let payloads: Vec<&str> = e.iter().map(|(_, e)| e.payload.as_str()).collect();
-            let prev: Vec<String> = e.iter().map(|(_, e)| e.prev_hash.to_string()).collect();
-            let hashes: Vec<String> = e.iter().map(|(_, e)| e.hash.to_string()).collect();
-            self.execute_now(
-                "INSERT INTO events (seq, txid, stream, version, recorded_at, kind, payload, prev_hash, hash) \
-                 SELECT seq, $1, stream, version, recorded_at, kind, payload, prev_hash, hash \
-                 FROM unnest($2::BIGINT[], $3::TEXT[], $4::BIGINT[], $5::TIMESTAMPTZ[], $6::TEXT[], $7::TEXT[], \
-                 $8::TEXT[], $9::TEXT[]) AS e (seq, stream, version, recorded_at, kind, payload, prev_hash, hash)",
-                &[&txid, &seqs, &streams, &versions, &recorded, &kinds, &payloads, &prev, &hashes],
-            )?;
-        }
+        let (sql, params) = pending.statement(self.txid)?;
+        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+        let conn = self.conn()?;
+        let statement = conn.statement(&sql)?;
+        conn.client.execute(&statement, &params).map_err(db)?;
         Ok(())
     }
 
@@ -277,6 +132,9 @@ impl<'a> PgTx<'a> {
             self.query(ORDER_SELECT, &[&key])?
         };
         let Some(row) = rows.first() else { return Ok(None) };
+        if lock && self.txid.is_none() {
+            self.txid = Some(row.try_get(29).map_err(db)?);
+        }
         let mut order = order_from_row(row)?;
         for row in self.query(LINES_SELECT, &[&key])? {
             order.lines.push(line_from_row(&row)?);
@@ -284,57 +142,11 @@ impl<'a> PgTx<'a> {
         Ok(Some(order))
     }
 
-    fn write_order(&mut self, order: &Order, insert: bool) -> Result<()> {
-        let t = &order.totals;
-        let id = order.id.to_string();
-        let ship_to = order.ship_to.as_ref().map(json).transpose()?;
-        let bill_to = order.bill_to.as_ref().map(json).transpose()?;
-        let (discounts, payments, holds) =
-            (json(&order.discounts)?, json(&order.payments)?, json(&order.holds)?);
-        let payment_status = name(&order.payment_status)?;
-        let version = i64::try_from(order.version).map_err(Error::storage)?;
-        let last_line_id = i32::try_from(order.last_line_id).map_err(Error::storage)?;
-        let params: [&(dyn ToSql + Sync); 29] = [
-            &id,
-            &order.channel.as_str(),
-            &order.external_id,
-            &order.idempotency_key,
-            &order.customer.id,
-            &order.customer.name,
-            &order.customer.email,
-            &order.customer.phone,
-            &ship_to,
-            &bill_to,
-            &order.currency.code(),
-            &discounts,
-            &order.notes,
-            &t.subtotal,
-            &t.discounts,
-            &t.tax,
-            &t.shipping,
-            &t.grand_total,
-            &order.status.as_str(),
-            &payment_status,
-            &order.authorized,
-            &order.captured,
-            &payments,
-            &holds,
-            &order.cancel_reason,
-            &order.placed_at,
-            &order.updated_at,
-            &version,
-            &last_line_id,
-        ];
-        let changed = self.execute(if insert { ORDER_INSERT } else { ORDER_UPDATE }, &params)?;
-        if changed == 0 {
-            return Err(Error::not_found("order", order.id));
-        }
-        if !insert {
-            self.execute("DELETE FROM order_lines WHERE order_id = $1", &[&id])?;
-        }
-        for line in &order.lines {
-            i32::try_from(line.id).map_err(Error::storage)?;
-            self.pending.lines.push((id.clone(), line.clone()));
+    /// Queues an order's lines, to be written with the next flush.
+    fn add_lines(&mut self, id: &str, lines: &[OrderLine]) -> Result<()> {
+        for line in lines {
+            pending::line_id(line.id)?;
+            self.pending.lines.push((id.to_owned(), line.clone()));
         }
         Ok(())
     }
@@ -364,25 +176,48 @@ impl Drop for PgTx<'_> {
     }
 }
 
+/// An order's columns (then `$columns`), `$suffix` after `WHERE id = $1`.
 macro_rules! order_select {
-    ($suffix:literal) => {
+    ($columns:literal, $suffix:literal) => {
         concat!(
             "SELECT id, channel, external_id, idempotency_key, customer_id, customer_name, \
              customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
              discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
-             payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id FROM orders WHERE id = $1",
+             payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id",
+            $columns,
+            " FROM orders WHERE id = $1",
             $suffix
         )
     };
 }
-const ORDER_SELECT: &str = order_select!("");
-const ORDER_FOR_UPDATE: &str = order_select!(" FOR NO KEY UPDATE");
-const ORDER_INSERT: &str = "INSERT INTO orders (id, channel, external_id, idempotency_key, customer_id, \
-    customer_name, customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
-    discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
-    payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id) VALUES ($1, $2, $3, $4, \
-    $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, \
-    $27, $28, $29)";
+const ORDER_SELECT: &str = order_select!("", "");
+/// Locks the order, and reads the transaction id (column 29) on the way:
+/// the lock assigned it.
+const ORDER_FOR_UPDATE: &str = order_select!(", txid_current()", " FOR NO KEY UPDATE");
+/// The stock rows of the SKUs `$1` (`FALSE`: sku, location, on hand,
+/// reserved in columns 1, 2, 5 and 6) locked in (sku, location) order
+/// (ORDER BY under FOR UPDATE locks rows in that order, so concurrent
+/// transactions never deadlock on them), every location (`TRUE`: code,
+/// name, priority, active in columns 1 to 4) and the transaction id
+/// (column 7, on every row): what every use case that changes stock
+/// reads first, in one round trip.
+macro_rules! stock_select {
+    ($lock:literal, $txid:literal) => {
+        concat!(
+            "WITH s AS (SELECT sku, location, on_hand, reserved FROM stock_levels WHERE sku = ANY($1) \
+             ORDER BY sku COLLATE \"C\", location COLLATE \"C\"",
+            $lock,
+            ") SELECT FALSE, sku, location, NULL::INT, NULL::BOOLEAN, on_hand, reserved, ",
+            $txid,
+            " FROM s UNION ALL SELECT TRUE, code, name, priority, active, NULL, NULL, ",
+            $txid,
+            " FROM locations"
+        )
+    };
+}
+const STOCK_FOR_UPDATE: &str = stock_select!(" FOR UPDATE", "txid_current()");
+/// As [`STOCK_FOR_UPDATE`], without locks or transaction id (read-only).
+const STOCK_SELECT: &str = stock_select!("", "NULL::BIGINT");
 const ORDER_UPDATE: &str = "UPDATE orders SET channel = $2, external_id = $3, idempotency_key = $4, \
     customer_id = $5, customer_name = $6, customer_email = $7, customer_phone = $8, ship_to = $9, \
     bill_to = $10, currency = $11, discounts = $12, notes = $13, subtotal = $14, discount_total = $15, \
@@ -554,14 +389,14 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn insert_order(&mut self, order: &Order, draft: &OrderDraft) -> Result<()> {
-        self.write_order(order, true)?;
+        // Sent with the next flush: a key or id taken meanwhile fails it
+        // as a unique violation, retryable like any other.
+        let row = OrderRow::of(order)?;
         if let Some(key) = &order.idempotency_key {
-            let draft = json(draft)?;
-            self.execute(
-                "INSERT INTO idempotency_keys (key, order_id, draft) VALUES ($1, $2, $3)",
-                &[key, &order.id.to_string(), &draft],
-            )?;
+            self.pending.keys.push((key.clone(), row.id.clone(), json(draft)?));
         }
+        self.add_lines(&row.id, &order.lines)?;
+        self.pending.orders.push(row);
         Ok(())
     }
 
@@ -580,7 +415,12 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn update_order(&mut self, order: &Order) -> Result<()> {
-        self.write_order(order, false)
+        let row = OrderRow::of(order)?;
+        if self.execute(ORDER_UPDATE, &row.params())? == 0 {
+            return Err(Error::not_found("order", order.id));
+        }
+        self.execute("DELETE FROM order_lines WHERE order_id = $1", &[&row.id])?;
+        self.add_lines(&row.id, &order.lines)
     }
 
     fn location(&mut self, code: &str) -> Result<Option<Location>> {
@@ -599,12 +439,18 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn locations(&mut self) -> Result<Vec<Location>> {
-        let rows =
-            self.query("SELECT code, name, priority, active FROM locations ORDER BY code", &[])?;
+        if let Some(locations) = self.locations.take() {
+            return Ok(locations);
+        }
+        let rows = self.query(
+            "SELECT code, name, priority, active FROM locations ORDER BY code COLLATE \"C\"",
+            &[],
+        )?;
         all(rows, location_from_row)
     }
 
     fn put_location(&mut self, l: &Location) -> Result<()> {
+        self.locations = None;
         self.execute(
             "INSERT INTO locations (code, name, priority, active) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (code) DO UPDATE SET name = $2, priority = $3, active = $4",
@@ -617,22 +463,35 @@ impl StoreTx for PgTx<'_> {
         let mut sorted: Vec<&str> = skus.to_vec();
         sorted.sort_unstable();
         sorted.dedup();
-        // ORDER BY under FOR UPDATE locks rows in that order: every
-        // transaction takes its stock locks in (sku, location) order.
-        let rows = if self.write_mode() {
-            self.query(
-                "SELECT sku, location, on_hand, reserved FROM stock_levels WHERE sku = ANY($1) \
-                 ORDER BY sku COLLATE \"C\", location COLLATE \"C\" FOR UPDATE",
-                &[&sorted],
-            )?
-        } else {
-            self.query(
-                "SELECT sku, location, on_hand, reserved FROM stock_levels WHERE sku = ANY($1) \
-                 ORDER BY sku COLLATE \"C\", location COLLATE \"C\"",
-                &[&sorted],
-            )?
-        };
-        let levels = all(rows, level_from_row)?;
+        let sql = if self.write_mode() { STOCK_FOR_UPDATE } else { STOCK_SELECT };
+        let rows = self.query(sql, &[&sorted])?;
+        let mut levels = Vec::new();
+        let mut locations = Vec::new();
+        for row in &rows {
+            if row.try_get::<_, bool>(0).map_err(db)? {
+                locations.push(Location {
+                    code: row.try_get(1).map_err(db)?,
+                    name: row.try_get(2).map_err(db)?,
+                    priority: row.try_get(3).map_err(db)?,
+                    active: row.try_get(4).map_err(db)?,
+                });
+            } else {
+                levels.push(StockLevel {
+                    sku: row.try_get(1).map_err(db)?,
+                    location: row.try_get(2).map_err(db)?,
+                    on_hand: row.try_get(5).map_err(db)?,
+                    reserved: row.try_get(6).map_err(db)?,
+                });
+            }
+            if self.txid.is_none() {
+                self.txid = row.try_get(7).map_err(db)?;
+            }
+        }
+        // Both are sorted already; this only guards against a server
+        // that returns the branches of the UNION in another order.
+        levels.sort_unstable_by(|a, b| (&a.sku, &a.location).cmp(&(&b.sku, &b.location)));
+        locations.sort_unstable_by(|a, b| a.code.cmp(&b.code));
+        self.locations = Some(locations);
         if self.write_mode() {
             self.locked.extend(levels.iter().map(|l| (l.sku.clone(), l.location.clone())));
         }
@@ -682,7 +541,7 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn put_reservation(&mut self, r: &Reservation) -> Result<()> {
-        i32::try_from(r.line_id).map_err(Error::storage)?;
+        pending::line_id(r.line_id)?;
         let pending = &mut self.pending.reservations;
         match pending.iter_mut().find(|p| p.id == r.id) {
             Some(p) => p.clone_from(r),

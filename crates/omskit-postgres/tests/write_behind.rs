@@ -127,3 +127,25 @@ fn unsent_writes_of_a_dropped_transaction_leave_nothing() {
     let ledger = oms.stock_movements("SKU-1", None).expect("ledger");
     assert!(ledger.iter().all(|m| m.reference != "wb-dropped"));
 }
+
+/// A new order is sent with the other batched rows: a key that turns out
+/// to be taken fails the commit, as a retryable error (the engine runs the
+/// use case again and then sees the winner), and nothing of the
+/// transaction is left.
+#[test]
+fn a_taken_key_in_a_batched_write_fails_the_commit_as_retryable() {
+    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|p| p.into_inner());
+    let Some((oms, order)) = setup("taken") else { return };
+    let stored = oms.order(order).expect("order");
+    let mut tx = oms.store().begin(TxMode::Write).expect("begin");
+    tx.insert_order(&stored, &draft(&[("SKU-1", 3)])).expect("queued, not sent yet");
+    tx.append_movement(movement(9, "wb-taken")).expect("append");
+    let result = tx.commit();
+    assert!(
+        matches!(result, Err(omskit_core::Error::Storage { retryable: true, .. })),
+        "the same order id again gave {result:?}"
+    );
+    let ledger = oms.stock_movements("SKU-1", None).expect("ledger");
+    assert!(ledger.iter().all(|m| m.reference != "wb-taken"));
+    assert_eq!(oms.order(order).expect("order"), stored);
+}
