@@ -14,7 +14,9 @@ use omskit_core::store::StoreTx;
 use omskit_core::{Error, FulfillmentId, OrderId, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
-use crate::codec::{db, from_json, from_name, json, name, parse, parse_decimal, parse_time, time};
+use crate::codec::{
+    db, from_json, from_name, hex, json, name, parse, parse_decimal, parse_time, time,
+};
 use crate::fulfillment::{self, Known};
 use crate::SqliteStore;
 
@@ -64,7 +66,7 @@ impl<'a> SqliteTx<'a> {
     ) -> Result<SqliteTx<'a>> {
         // IMMEDIATE takes the write lock now, so nothing read in this
         // transaction can be changed by another connection before commit.
-        conn.execute_batch("BEGIN IMMEDIATE").map_err(db)?;
+        run(&conn, "BEGIN IMMEDIATE")?;
         Ok(SqliteTx {
             store,
             conn: Conn::Writer(conn),
@@ -85,7 +87,7 @@ impl<'a> SqliteTx<'a> {
             known: Known::default(),
             orders_known: HashMap::new(),
         };
-        tx.conn().execute_batch("BEGIN").map_err(db)?;
+        run(tx.conn(), "BEGIN")?;
         tx.open = true;
         Ok(tx)
     }
@@ -100,6 +102,13 @@ impl<'a> SqliteTx<'a> {
         let known = matches!(self.conn, Conn::Writer(_)).then_some(&mut self.known);
         (self.conn.get(), known)
     }
+}
+
+/// Runs a statement without parameters, kept prepared: `BEGIN` and `COMMIT`
+/// run in every transaction, and parsing them each time showed in profiles.
+fn run(conn: &Connection, sql: &str) -> Result<()> {
+    conn.prepare_cached(sql).map_err(db)?.execute([]).map_err(db)?;
+    Ok(())
 }
 
 impl Drop for SqliteTx<'_> {
@@ -540,23 +549,16 @@ impl StoreTx for SqliteTx<'_> {
     fn stock_for_update(&mut self, skus: &[&str]) -> Result<Vec<StockLevel>> {
         // The write transaction already holds the database's write lock, so
         // these rows cannot change until commit.
-        let mut sorted = skus.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
+        // One statement for every SKU: the list goes in as one JSON array.
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT sku, location, on_hand, reserved FROM stock_levels WHERE sku = ?1 ORDER BY location",
+                "SELECT sku, location, on_hand, reserved FROM stock_levels \
+                 WHERE sku IN (SELECT value FROM json_each(?1)) ORDER BY sku, location",
             )
             .map_err(db)?;
-        let mut levels = Vec::new();
-        for sku in sorted {
-            let rows = stmt.query_map([sku], level_from_row).map_err(db)?;
-            for row in rows {
-                levels.push(row.map_err(db)?);
-            }
-        }
-        Ok(levels)
+        let rows = stmt.query_map([json(&skus)?], level_from_row).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)
     }
 
     fn put_stock_level(&mut self, level: &StockLevel) -> Result<()> {
@@ -750,8 +752,8 @@ impl StoreTx for SqliteTx<'_> {
             time(e.recorded_at),
             e.kind,
             e.payload,
-            e.prev_hash.to_string(),
-            e.hash.to_string(),
+            hex(&e.prev_hash),
+            hex(&e.hash),
         ])
         .map_err(db)?;
         u64::try_from(conn.last_insert_rowid()).map_err(Error::storage)
@@ -798,7 +800,7 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn commit(mut self) -> Result<()> {
-        self.conn().execute_batch("COMMIT").map_err(db)?;
+        run(self.conn(), "COMMIT")?;
         self.open = false;
         Ok(())
     }
