@@ -126,20 +126,29 @@ impl Drop for SqliteTx<'_> {
     }
 }
 
-const ORDER_COLUMNS: &str = "id, channel, external_id, idempotency_key, customer_id, customer_name, \
-    customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
-    discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
-    payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id";
+// The columns of `orders` and `order_lines`, as macros so that every
+// statement using them is one literal: no SQL is formatted per call.
+macro_rules! order_columns {
+    () => {
+        "id, channel, external_id, idempotency_key, customer_id, customer_name, \
+         customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
+         discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, \
+         captured, payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id"
+    };
+}
 
-const LINE_COLUMNS: &str =
-    "line_id, sku, quantity, cancelled_quantity, unit_price, discount, tax_rate, \
-    gross, line_discount, order_discount, tax, total";
+macro_rules! line_columns {
+    () => {
+        "line_id, sku, quantity, cancelled_quantity, unit_price, discount, tax_rate, \
+         gross, line_discount, order_discount, tax, total"
+    };
+}
 
 impl SqliteTx<'_> {
     fn read_order(&self, id: OrderId) -> Result<Option<Order>> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare_cached(&format!("SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?1"))
+            .prepare_cached(concat!("SELECT ", order_columns!(), " FROM orders WHERE id = ?1"))
             .map_err(db)?;
         let Some(mut order) =
             stmt.query_row([id.to_string()], order_from_row).optional().map_err(db)?.transpose()?
@@ -147,8 +156,10 @@ impl SqliteTx<'_> {
             return Ok(None);
         };
         let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT {LINE_COLUMNS} FROM order_lines WHERE order_id = ?1 ORDER BY line_id"
+            .prepare_cached(concat!(
+                "SELECT ",
+                line_columns!(),
+                " FROM order_lines WHERE order_id = ?1 ORDER BY line_id"
             ))
             .map_err(db)?;
         let lines = stmt.query_map([id.to_string()], line_from_row).map_err(db)?;
@@ -187,7 +198,12 @@ impl SqliteTx<'_> {
     fn write_order_row(&self, order: &Order, insert: bool, write_lines: bool) -> Result<()> {
         let conn = self.conn();
         let sql = if insert {
-            format!("INSERT INTO orders ({ORDER_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)")
+            concat!(
+                "INSERT INTO orders (",
+                order_columns!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, \
+                 ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)"
+            )
         } else {
             "UPDATE orders SET channel = ?2, external_id = ?3, idempotency_key = ?4, customer_id = ?5, \
              customer_name = ?6, customer_email = ?7, customer_phone = ?8, ship_to = ?9, bill_to = ?10, \
@@ -195,14 +211,14 @@ impl SqliteTx<'_> {
              tax_total = ?16, shipping = ?17, grand_total = ?18, status = ?19, payment_status = ?20, \
              authorized = ?21, captured = ?22, payments = ?23, holds = ?24, cancel_reason = ?25, \
              placed_at = ?26, updated_at = ?27, version = ?28, last_line_id = ?29 WHERE id = ?1"
-                .to_owned()
         };
+        let id = order.id.to_string();
         let t = &order.totals;
         let changed = conn
-            .prepare_cached(&sql)
+            .prepare_cached(sql)
             .map_err(db)?
             .execute(params![
-                order.id.to_string(),
+                id,
                 order.channel.as_str(),
                 order.external_id,
                 order.idempotency_key,
@@ -246,11 +262,12 @@ impl SqliteTx<'_> {
                 .map_err(db)?;
         }
         let mut stmt = conn
-            .prepare_cached(&format!(
-                "INSERT INTO order_lines (order_id, {LINE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
+            .prepare_cached(concat!(
+                "INSERT INTO order_lines (order_id, ",
+                line_columns!(),
+                ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"
             ))
             .map_err(db)?;
-        let id = order.id.to_string();
         for line in &order.lines {
             stmt.execute(params![
                 id,
@@ -549,16 +566,25 @@ impl StoreTx for SqliteTx<'_> {
     fn stock_for_update(&mut self, skus: &[&str]) -> Result<Vec<StockLevel>> {
         // The write transaction already holds the database's write lock, so
         // these rows cannot change until commit.
-        // One statement for every SKU: the list goes in as one JSON array.
+        // One point query per SKU: measured faster than one `sku IN (...)`
+        // query, for which SQLite builds a temporary index on every run.
+        let mut sorted = skus.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
         let mut stmt = self
             .conn()
             .prepare_cached(
-                "SELECT sku, location, on_hand, reserved FROM stock_levels \
-                 WHERE sku IN (SELECT value FROM json_each(?1)) ORDER BY sku, location",
+                "SELECT sku, location, on_hand, reserved FROM stock_levels WHERE sku = ?1 ORDER BY location",
             )
             .map_err(db)?;
-        let rows = stmt.query_map([json(&skus)?], level_from_row).map_err(db)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(db)
+        let mut levels = Vec::new();
+        for sku in sorted {
+            let rows = stmt.query_map([sku], level_from_row).map_err(db)?;
+            for row in rows {
+                levels.push(row.map_err(db)?);
+            }
+        }
+        Ok(levels)
     }
 
     fn put_stock_level(&mut self, level: &StockLevel) -> Result<()> {
