@@ -14,7 +14,7 @@ const RETRYABLE: [&str; 3] = ["40001", "40P01", "23505"];
 pub(crate) const TRACKING_NUMBER_UNIQUE: &str = "shipments_tracking_number_unique";
 
 /// Maps a driver error to the core's variants.
-pub(crate) fn db(e: postgres::Error) -> Error {
+pub(crate) fn db(e: tokio_postgres::Error) -> Error {
     if let Some(db_error) = e.as_db_error() {
         if db_error.code().code() == "23505"
             && db_error.constraint() == Some(TRACKING_NUMBER_UNIQUE)

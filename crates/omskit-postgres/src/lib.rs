@@ -12,6 +12,14 @@
 //! `tracking_number` at once. A lost connection is a `Storage` error; the
 //! pool drops it and opens a new one.
 //!
+//! Round trips are what a use case mostly waits for, so a transaction
+//! sends as few as it can: `BEGIN` goes with its first read, and the rows
+//! it writes wait and go together (one statement for every table) with its
+//! next statement or its `COMMIT`, in one round trip
+//! (`tokio_postgres` pipelining). Placing an order takes two: the stock
+//! rows (locked, with the locations), then everything it writes with the
+//! commit.
+//!
 //! The event log's sequence numbers are positions ordered by writing
 //! transaction: `events_since` only returns events of transactions older
 //! than every transaction still running, so an event that commits late can

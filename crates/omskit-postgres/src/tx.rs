@@ -13,11 +13,11 @@ use omskit_core::order::{Channel, Customer, Order, OrderDraft, OrderLine, Totals
 use omskit_core::shipping::{ConditionReading, TrackingEvent};
 use omskit_core::store::{StoreTx, TxMode};
 use omskit_core::{Error, FulfillmentId, OrderId, Result};
-use postgres::types::ToSql;
-use postgres::Row;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 
 use crate::codec::{db, from_json, from_name, int, json, parse};
-use crate::pool::{Conn, Pool};
+use crate::pool::{Answer, Conn, Pool, Request};
 use pending::{OrderRow, Pending};
 
 /// Bits of an event position that number events within one transaction.
@@ -28,6 +28,8 @@ pub struct PgTx<'a> {
     pool: &'a Pool,
     conn: Option<Conn>,
     mode: TxMode,
+    /// Whether `BEGIN` has been sent.
+    begun: bool,
     /// Stock rows this transaction has locked: they are updated in place;
     /// any other is inserted, and losing that insert race is retried.
     locked: HashSet<(String, String)>,
@@ -44,6 +46,16 @@ pub struct PgTx<'a> {
     open: bool,
 }
 
+/// What a request sent by [`PgTx::send`] is.
+enum Kind {
+    /// A statement that returns rows.
+    Query,
+    /// A statement whose answer is the number of rows it changed.
+    Execute,
+    /// A command without parameters (`COMMIT`, `SAVEPOINT`…).
+    Command,
+}
+
 impl std::fmt::Debug for PgTx<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgTx")
@@ -54,32 +66,22 @@ impl std::fmt::Debug for PgTx<'_> {
 }
 
 impl<'a> PgTx<'a> {
+    /// A transaction on a pooled connection. Nothing is sent yet: `BEGIN`
+    /// goes with the first statement (see [`PgTx::send`]).
     pub(crate) fn begin(pool: &'a Pool, mode: TxMode) -> Result<PgTx<'a>> {
-        let conn = pool.get()?;
-        let mut tx = PgTx {
+        Ok(PgTx {
             pool,
-            conn: Some(conn),
+            conn: Some(pool.get()?),
             mode,
+            begun: false,
             locked: HashSet::new(),
             events: 0,
             txid: None,
             locations: None,
             pending: Pending::default(),
             savepoints: 0,
-            open: false,
-        };
-        let begin = match mode {
-            TxMode::Write => "BEGIN ISOLATION LEVEL READ COMMITTED",
-            TxMode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-        };
-        if let Err(e) = tx.conn()?.client.batch_execute(begin) {
-            // The connection is unusable (lost, most likely): free its pool slot.
-            tx.conn = None;
-            pool.forget();
-            return Err(db(e));
-        }
-        tx.open = true;
-        Ok(tx)
+            open: true,
+        })
     }
 
     fn conn(&mut self) -> Result<&mut Conn> {
@@ -87,36 +89,65 @@ impl<'a> PgTx<'a> {
     }
 
     fn query(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<Vec<Row>> {
-        self.flush()?;
-        let conn = self.conn()?;
-        let statement = conn.statement(sql)?;
-        conn.client.query(&statement, params).map_err(db)
+        Ok(self.send(Kind::Query, sql, params)?.rows())
     }
 
     fn execute(&mut self, sql: &'static str, params: &[&(dyn ToSql + Sync)]) -> Result<u64> {
-        self.flush()?;
-        let conn = self.conn()?;
-        let statement = conn.statement(sql)?;
-        conn.client.execute(&statement, params).map_err(db)
+        Ok(self.send(Kind::Execute, sql, params)?.changed())
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
-        self.flush()?;
-        self.conn()?.client.batch_execute(sql).map_err(db)
+        self.send(Kind::Command, sql, &[]).map(drop)
     }
 
-    /// Sends the pending rows, in one statement (see [`pending`]).
-    fn flush(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
-            return Ok(());
-        }
+    /// Sends a request after what must come first: `BEGIN` if it has not
+    /// been sent, then the pending rows (one statement, see [`pending`]).
+    /// They all go in one round trip (the server refuses the rest of a
+    /// transaction after an error, so nothing runs without what precedes
+    /// it), except that `BEGIN` goes alone before a write: should it ever
+    /// fail, the write would run outside the transaction, which a read can
+    /// do harmlessly.
+    fn send(&mut self, kind: Kind, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Answer> {
         let pending = std::mem::take(&mut self.pending);
-        let (sql, params) = pending.statement(self.txid)?;
-        let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+        let flush = if pending.is_empty() { None } else { Some(pending.statement(self.txid)?) };
+        let begin = (!self.begun).then_some(match self.mode {
+            TxMode::Write => "BEGIN ISOLATION LEVEL READ COMMITTED",
+            TxMode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        });
+        self.begun = true;
         let conn = self.conn()?;
-        let statement = conn.statement(&sql)?;
-        conn.client.execute(&statement, &params).map_err(db)?;
-        Ok(())
+        let flush = match &flush {
+            Some((sql, params)) => {
+                let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
+                Some((conn.statement(sql)?, params))
+            }
+            None => None,
+        };
+        let statement;
+        let last = match kind {
+            Kind::Command => Request::Command(sql),
+            Kind::Query => {
+                statement = conn.statement(sql)?;
+                Request::Query(&statement, params)
+            }
+            Kind::Execute => {
+                statement = conn.statement(sql)?;
+                Request::Execute(&statement, params)
+            }
+        };
+        let mut requests = Vec::with_capacity(3);
+        if let Some(begin) = begin {
+            if flush.is_none() && matches!(last, Request::Query(..)) {
+                requests.push(Request::Command(begin));
+            } else {
+                conn.pipeline(&[Request::Command(begin)])?;
+            }
+        }
+        if let Some((statement, params)) = &flush {
+            requests.push(Request::Execute(statement, params));
+        }
+        requests.push(last);
+        Ok(conn.pipeline(&requests)?.pop().unwrap_or(Answer::Done))
     }
 
     fn write_mode(&self) -> bool {
@@ -152,7 +183,8 @@ impl<'a> PgTx<'a> {
     }
 
     fn end(&mut self, sql: &str) -> Result<()> {
-        let result = self.batch(sql);
+        // Nothing sent, nothing to end.
+        let result = if self.begun || !self.pending.is_empty() { self.batch(sql) } else { Ok(()) };
         self.open = false;
         if let Some(conn) = self.conn.take() {
             if result.is_ok() {

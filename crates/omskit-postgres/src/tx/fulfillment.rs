@@ -21,9 +21,9 @@ use omskit_core::shipping::{
     TrackingUpdate,
 };
 use omskit_core::{Error, FulfillmentId, OrderId, Result};
-use postgres::types::ToSql;
-use postgres::Row;
 use rust_decimal::Decimal;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 
 use super::{all, PgTx};
 use crate::codec::{db, from_json, from_name, int, json, parse};
@@ -412,7 +412,7 @@ impl PgTx<'_> {
 }
 
 /// An aggregated array column: NULL when there were no rows.
-fn array<'r, T: postgres::types::FromSql<'r>>(row: &'r Row, i: usize) -> Result<Vec<T>> {
+fn array<'r, T: tokio_postgres::types::FromSql<'r>>(row: &'r Row, i: usize) -> Result<Vec<T>> {
     Ok(row.try_get::<_, Option<Vec<T>>>(i).map_err(db)?.unwrap_or_default())
 }
 

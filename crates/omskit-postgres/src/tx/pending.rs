@@ -18,7 +18,7 @@ use omskit_core::events::EventRecord;
 use omskit_core::inventory::{Reservation, StockLevel, StockMovement};
 use omskit_core::order::{Order, OrderLine};
 use omskit_core::{Decimal, Error, Result};
-use postgres::types::ToSql;
+use tokio_postgres::types::ToSql;
 
 use crate::codec::{json, name};
 
