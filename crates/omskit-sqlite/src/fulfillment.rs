@@ -21,12 +21,13 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::codec::{db, from_json, from_name, json, parse, parse_decimal, parse_time, time};
 
-/// The fulfilment orders as this write transaction last read or wrote them,
-/// so that reading one again needs no query and writing one touches only the
-/// tables whose part changed. It must always equal what is stored (nothing
-/// else writes while the transaction holds the write lock): an entry is
-/// dropped when a write of it fails, and everything is forgotten when a
-/// savepoint is rolled back.
+/// The fulfilment orders as write transactions last read or wrote them
+/// (this one, or committed ones before it: see the cache module), so that
+/// reading one again needs no query and writing one touches only the tables
+/// whose part changed. It must always equal what is stored (nothing else
+/// writes while the transaction holds the write lock): an entry is dropped
+/// when a write of it fails, and everything is forgotten when a savepoint is
+/// rolled back.
 #[derive(Debug, Default)]
 pub(crate) struct Known(HashMap<FulfillmentId, FulfillmentOrder>);
 
@@ -39,6 +40,10 @@ impl Known {
 
     pub(crate) fn forget_all(&mut self) {
         self.0.clear();
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
     }
 }
 

@@ -27,6 +27,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod cache;
 mod codec;
 mod fulfillment;
 mod schema;
@@ -75,8 +76,16 @@ impl Default for SqliteOptions {
 pub struct SqliteStore {
     path: PathBuf,
     options: SqliteOptions,
-    writer: Mutex<Connection>,
+    writer: Mutex<Writer>,
     readers: Mutex<Vec<Connection>>,
+}
+
+/// The connection write transactions run on, and what it knows of the
+/// database between them.
+#[derive(Debug)]
+struct Writer {
+    conn: Connection,
+    cache: cache::Cache,
 }
 
 impl SqliteStore {
@@ -100,7 +109,7 @@ impl SqliteStore {
         Ok(SqliteStore {
             path,
             options,
-            writer: Mutex::new(writer),
+            writer: Mutex::new(Writer { conn: writer, cache: cache::Cache::default() }),
             readers: Mutex::new(Vec::new()),
         })
     }

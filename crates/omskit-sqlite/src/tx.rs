@@ -1,6 +1,5 @@
 //! [`SqliteTx`]: the storage traits over one SQLite transaction.
 
-use std::collections::HashMap;
 use std::sync::MutexGuard;
 
 use chrono::{DateTime, Utc};
@@ -14,15 +13,16 @@ use omskit_core::store::StoreTx;
 use omskit_core::{Error, FulfillmentId, OrderId, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::cache::Cache;
 use crate::codec::{
     db, from_json, from_name, hex, json, name, parse, parse_decimal, parse_time, time,
 };
 use crate::fulfillment::{self, Known};
-use crate::SqliteStore;
+use crate::{SqliteStore, Writer};
 
 enum Conn<'a> {
     /// The store's writer connection, held for the whole write transaction.
-    Writer(MutexGuard<'a, Connection>),
+    Writer(MutexGuard<'a, Writer>),
     /// A pooled reader connection, given back when the transaction ends.
     Reader(Option<Connection>),
 }
@@ -33,11 +33,11 @@ pub struct SqliteTx<'a> {
     conn: Conn<'a>,
     savepoints: usize,
     open: bool,
-    /// Fulfilment orders as last read or written in this transaction.
-    known: Known,
-    /// Orders as last read or written in this write transaction, so an
-    /// update writes only what changed (most updates change the status).
-    orders_known: HashMap<OrderId, Order>,
+    /// In a write transaction, the orders and fulfilment orders as last
+    /// read or written, by this transaction or committed ones before it:
+    /// they answer reads, and an update writes only what changed (most
+    /// updates change the status). Empty in a read transaction.
+    cache: Cache,
 }
 
 impl std::fmt::Debug for SqliteTx<'_> {
@@ -52,7 +52,7 @@ impl std::fmt::Debug for SqliteTx<'_> {
 impl Conn<'_> {
     fn get(&self) -> &Connection {
         match self {
-            Conn::Writer(guard) => guard,
+            Conn::Writer(guard) => &guard.conn,
             Conn::Reader(Some(conn)) => conn,
             Conn::Reader(None) => unreachable!("a reader connection is only taken in Drop"),
         }
@@ -62,19 +62,14 @@ impl Conn<'_> {
 impl<'a> SqliteTx<'a> {
     pub(crate) fn write(
         store: &'a SqliteStore,
-        conn: MutexGuard<'a, Connection>,
+        mut writer: MutexGuard<'a, Writer>,
     ) -> Result<SqliteTx<'a>> {
         // IMMEDIATE takes the write lock now, so nothing read in this
         // transaction can be changed by another connection before commit.
-        run(&conn, "BEGIN IMMEDIATE")?;
-        Ok(SqliteTx {
-            store,
-            conn: Conn::Writer(conn),
-            savepoints: 0,
-            open: true,
-            known: Known::default(),
-            orders_known: HashMap::new(),
-        })
+        run(&writer.conn, "BEGIN IMMEDIATE")?;
+        // Given back at commit only (see the cache module).
+        let cache = std::mem::take(&mut writer.cache);
+        Ok(SqliteTx { store, conn: Conn::Writer(writer), savepoints: 0, open: true, cache })
     }
 
     pub(crate) fn read(store: &'a SqliteStore, conn: Connection) -> Result<SqliteTx<'a>> {
@@ -84,8 +79,7 @@ impl<'a> SqliteTx<'a> {
             conn: Conn::Reader(Some(conn)),
             savepoints: 0,
             open: false,
-            known: Known::default(),
-            orders_known: HashMap::new(),
+            cache: Cache::default(),
         };
         run(tx.conn(), "BEGIN")?;
         tx.open = true;
@@ -96,11 +90,18 @@ impl<'a> SqliteTx<'a> {
         self.conn.get()
     }
 
+    fn is_write(&self) -> bool {
+        matches!(self.conn, Conn::Writer(_))
+    }
+
     /// The connection, and in a write transaction the fulfilment orders it
     /// knows (a read transaction reads everything from the database).
-    fn with_known(&mut self) -> (&Connection, Option<&mut Known>) {
-        let known = matches!(self.conn, Conn::Writer(_)).then_some(&mut self.known);
-        (self.conn.get(), known)
+    fn with_known(&mut self) -> Result<(&Connection, Option<&mut Known>)> {
+        if !self.is_write() {
+            return Ok((self.conn.get(), None));
+        }
+        self.cache.check(self.conn.get())?;
+        Ok((self.conn.get(), Some(&mut self.cache.fulfillments)))
     }
 }
 
@@ -444,9 +445,16 @@ fn collect<T>(rows: impl Iterator<Item = rusqlite::Result<Result<T>>>) -> Result
 
 impl StoreTx for SqliteTx<'_> {
     fn order(&mut self, id: OrderId) -> Result<Option<Order>> {
+        if !self.is_write() {
+            return self.read_order(id);
+        }
+        self.cache.check(self.conn.get())?;
+        if let Some(order) = self.cache.orders.get(&id) {
+            return Ok(Some(order.clone()));
+        }
         let order = self.read_order(id)?;
-        if let (Some(order), Conn::Writer(_)) = (&order, &self.conn) {
-            self.orders_known.insert(order.id, order.clone());
+        if let Some(order) = &order {
+            self.cache.orders.insert(order.id, order.clone());
         }
         Ok(order)
     }
@@ -512,8 +520,9 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn update_order(&mut self, order: &Order) -> Result<()> {
+        self.cache.check(self.conn.get())?;
         // Forgotten first: if a write below fails, the row is not what is known.
-        let result = match self.orders_known.remove(&order.id) {
+        let result = match self.cache.orders.remove(&order.id) {
             Some(mut known) => {
                 let lines_changed = known.lines != order.lines;
                 known.status = order.status;
@@ -528,7 +537,7 @@ impl StoreTx for SqliteTx<'_> {
             None => self.write_order(order, true),
         };
         if result.is_ok() {
-            self.orders_known.insert(order.id, order.clone());
+            self.cache.orders.insert(order.id, order.clone());
         }
         result
     }
@@ -692,12 +701,12 @@ impl StoreTx for SqliteTx<'_> {
     }
 
     fn fulfillment(&mut self, id: FulfillmentId) -> Result<Option<FulfillmentOrder>> {
-        let (conn, known) = self.with_known();
+        let (conn, known) = self.with_known()?;
         fulfillment::by_id(conn, known, id)
     }
 
     fn fulfillments_for_order(&mut self, order: OrderId) -> Result<Vec<FulfillmentOrder>> {
-        let (conn, known) = self.with_known();
+        let (conn, known) = self.with_known()?;
         fulfillment::for_order(conn, known, order)
     }
 
@@ -705,12 +714,13 @@ impl StoreTx for SqliteTx<'_> {
         &mut self,
         tracking_number: &str,
     ) -> Result<Option<FulfillmentOrder>> {
-        let (conn, known) = self.with_known();
+        let (conn, known) = self.with_known()?;
         fulfillment::by_tracking_number(conn, known, tracking_number)
     }
 
     fn put_fulfillment(&mut self, f: &FulfillmentOrder) -> Result<()> {
-        fulfillment::put(self.conn.get(), &mut self.known, f)
+        self.cache.check(self.conn.get())?;
+        fulfillment::put(self.conn.get(), &mut self.cache.fulfillments, f)
     }
 
     fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>> {
@@ -811,8 +821,7 @@ impl StoreTx for SqliteTx<'_> {
         let n = self.savepoints;
         self.savepoints -= 1;
         // What this transaction knew of its orders and fulfilment orders may be undone.
-        self.known.forget_all();
-        self.orders_known.clear();
+        self.cache.forget_all();
         self.conn().execute_batch(&format!("ROLLBACK TO sp{n}; RELEASE sp{n}")).map_err(db)
     }
 
@@ -828,6 +837,9 @@ impl StoreTx for SqliteTx<'_> {
     fn commit(mut self) -> Result<()> {
         run(self.conn(), "COMMIT")?;
         self.open = false;
+        if let Conn::Writer(writer) = &mut self.conn {
+            writer.cache = std::mem::take(&mut self.cache).committed();
+        }
         Ok(())
     }
 }
