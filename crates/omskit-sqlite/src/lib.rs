@@ -11,6 +11,9 @@
 //! Writers take the database's write lock up front (`BEGIN IMMEDIATE`), so
 //! the stock rows a use case reads cannot change under it, in this process
 //! or any other; readers use their own connections and see the last commit.
+//! The writer keeps the orders and fulfilment orders its committed
+//! transactions last read or wrote, for the next one; it drops them as soon
+//! as `PRAGMA data_version` shows a commit by any other connection.
 //!
 //! ```
 //! use omskit_core::Oms;
