@@ -37,6 +37,9 @@ pub(crate) struct Conn {
     client: Client,
     /// By SQL text.
     statements: HashMap<String, Statement>,
+    /// Statements that write pending rows, by shape (see `tx::pending`):
+    /// a key much shorter than their text.
+    flushes: HashMap<u8, Statement>,
 }
 
 /// A request of a [`Conn::pipeline`].
@@ -85,7 +88,7 @@ impl Conn {
         runtime.spawn(async move {
             let _ = connection.await;
         });
-        Ok(Conn { runtime, client, statements: HashMap::new() })
+        Ok(Conn { runtime, client, statements: HashMap::new(), flushes: HashMap::new() })
     }
 
     /// The prepared statement for `sql`, prepared once per connection.
@@ -95,6 +98,21 @@ impl Conn {
         }
         let statement = self.runtime.block_on(self.client.prepare(sql)).map_err(db)?;
         self.statements.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    /// The prepared statement of the flushes of this `shape`, whose text
+    /// `sql` gives, prepared once per connection.
+    pub(crate) fn flush_statement(
+        &mut self,
+        shape: u8,
+        sql: fn(u8) -> String,
+    ) -> Result<Statement> {
+        if let Some(statement) = self.flushes.get(&shape) {
+            return Ok(statement.clone());
+        }
+        let statement = self.runtime.block_on(self.client.prepare(&sql(shape))).map_err(db)?;
+        self.flushes.insert(shape, statement.clone());
         Ok(statement)
     }
 

@@ -18,7 +18,7 @@ use tokio_postgres::Row;
 
 use crate::codec::{db, from_json, from_name, int, json, parse};
 use crate::pool::{Answer, Conn, Pool, Request};
-use pending::{OrderRow, Pending};
+use pending::{Flush, OrderRow, Pending};
 
 /// Bits of an event position that number events within one transaction.
 const EVENT_INDEX_BITS: u32 = 20;
@@ -109,7 +109,7 @@ impl<'a> PgTx<'a> {
     /// do harmlessly.
     fn send(&mut self, kind: Kind, sql: &str, params: &[&(dyn ToSql + Sync)]) -> Result<Answer> {
         let pending = std::mem::take(&mut self.pending);
-        let flush = if pending.is_empty() { None } else { Some(pending.statement(self.txid)?) };
+        let flush = if pending.is_empty() { None } else { Some(pending.flush(self.txid)?) };
         let begin = (!self.begun).then_some(match self.mode {
             TxMode::Write => "BEGIN ISOLATION LEVEL READ COMMITTED",
             TxMode::Read => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
@@ -117,9 +117,10 @@ impl<'a> PgTx<'a> {
         self.begun = true;
         let conn = self.conn()?;
         let flush = match &flush {
-            Some((sql, params)) => {
-                let params: Vec<&(dyn ToSql + Sync)> = params.iter().map(|p| &**p as _).collect();
-                Some((conn.statement(sql)?, params))
+            Some(flush) => {
+                let params: Vec<&(dyn ToSql + Sync)> =
+                    flush.params.iter().map(|p| &**p as _).collect();
+                Some((conn.flush_statement(flush.shape, Flush::sql)?, params))
             }
             None => None,
         };

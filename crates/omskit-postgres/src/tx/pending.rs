@@ -54,14 +54,14 @@ impl Pending {
             && self.events.is_empty()
     }
 
-    /// The one statement that writes every pending row, with its
-    /// parameters. `txid` numbers the events (required when there are any).
-    pub(super) fn statement(&self, txid: Option<i64>) -> Result<(String, Vec<Param<'_>>)> {
-        let mut flush = Flush::default();
+    /// The flush that writes every pending row. `txid` numbers the events
+    /// (required when there are any).
+    pub(super) fn flush(&self, txid: Option<i64>) -> Result<Flush<'_>> {
+        let mut flush = Flush { shape: 0, params: Vec::new() };
         if !self.orders.is_empty() {
             let o = &self.orders;
             flush.part(
-                ORDERS_INSERT,
+                Table::Orders,
                 vec![
                     column(o, |o| &o.id),
                     column(o, |o| &o.channel),
@@ -98,7 +98,7 @@ impl Pending {
         if !self.keys.is_empty() {
             let k = &self.keys;
             flush.part(
-                KEYS_INSERT,
+                Table::Keys,
                 vec![column(k, |k| &k.0), column(k, |k| &k.1), column(k, |k| &k.2)],
             );
         }
@@ -110,7 +110,7 @@ impl Pending {
                 .map(|(_, l)| l.discount.as_ref().map(json).transpose())
                 .collect::<Result<Vec<Option<String>>>>()?;
             flush.part(
-                LINES_INSERT,
+                Table::Lines,
                 vec![
                     column(l, |(order, _)| order.as_str()),
                     Box::new(ids),
@@ -131,7 +131,7 @@ impl Pending {
         if !self.levels.is_empty() {
             let v = &self.levels;
             flush.part(
-                LEVELS_UPDATE,
+                Table::Levels,
                 vec![
                     column(v, |l| l.sku.as_str()),
                     column(v, |l| l.location.as_str()),
@@ -144,7 +144,7 @@ impl Pending {
             let r = &self.reservations;
             let lines = r.iter().map(|r| line_id(r.line_id)).collect::<Result<Vec<i32>>>()?;
             flush.part(
-                RESERVATIONS_UPSERT,
+                Table::Reservations,
                 vec![
                     column(r, |r| r.id.to_string()),
                     column(r, |r| r.order_id.to_string()),
@@ -161,7 +161,7 @@ impl Pending {
         if !self.movements.is_empty() {
             let m = &self.movements;
             flush.part(
-                MOVEMENTS_INSERT,
+                Table::Movements,
                 vec![
                     column(m, |m| m.id.to_string()),
                     column(m, |m| m.at),
@@ -183,7 +183,7 @@ impl Pending {
                 .map(|(_, e)| i64::try_from(e.version).map_err(Error::storage))
                 .collect::<Result<Vec<i64>>>()?;
             flush.part(
-                EVENTS_INSERT,
+                Table::Events,
                 vec![
                     Box::new(txid),
                     column(e, |(seq, _)| *seq),
@@ -197,7 +197,7 @@ impl Pending {
                 ],
             );
         }
-        Ok(flush.finish())
+        Ok(flush)
     }
 }
 
@@ -211,38 +211,90 @@ fn column<'p, R, T: ToSql + Sync + 'p>(rows: &'p [R], value: impl Fn(&'p R) -> T
     Box::new(rows.iter().map(value).collect::<Vec<T>>())
 }
 
-/// The statements of a flush, joined into one as they are added.
-#[derive(Default)]
-struct Flush<'p> {
-    /// Every statement but the last, as `WITH` queries.
-    with: Vec<String>,
-    /// The last statement added.
-    last: String,
-    params: Vec<Param<'p>>,
+/// A table's statement in a flush.
+#[derive(Clone, Copy)]
+enum Table {
+    Orders,
+    Keys,
+    Lines,
+    Levels,
+    Reservations,
+    Movements,
+    Events,
+}
+
+impl Table {
+    /// Every table, in the order of their parameters in a flush.
+    const ALL: [Table; 7] = [
+        Table::Orders,
+        Table::Keys,
+        Table::Lines,
+        Table::Levels,
+        Table::Reservations,
+        Table::Movements,
+        Table::Events,
+    ];
+
+    /// The statement that writes this table's rows (parameters from `$1`).
+    fn sql(self) -> &'static str {
+        match self {
+            Table::Orders => ORDERS_INSERT,
+            Table::Keys => KEYS_INSERT,
+            Table::Lines => LINES_INSERT,
+            Table::Levels => LEVELS_UPDATE,
+            Table::Reservations => RESERVATIONS_UPSERT,
+            Table::Movements => MOVEMENTS_INSERT,
+            Table::Events => EVENTS_INSERT,
+        }
+    }
+
+    fn bit(self) -> u8 {
+        1 << self as u8
+    }
+}
+
+/// The pending rows as one statement: which tables it writes (its shape,
+/// which decides the statement's text) and its parameters.
+pub(super) struct Flush<'p> {
+    /// One [`Table::bit`] per table with rows.
+    pub(super) shape: u8,
+    pub(super) params: Vec<Param<'p>>,
 }
 
 impl<'p> Flush<'p> {
-    /// Adds `sql`, whose parameters `$1`… are `params`.
-    fn part(&mut self, sql: &str, params: Vec<Param<'p>>) {
-        if !self.last.is_empty() {
-            let query = format!("w{} AS ({})", self.with.len(), self.last);
-            self.with.push(query);
-        }
-        self.last = renumber(sql, self.params.len());
+    /// Adds the parameters of `table`: tables come in [`Table::ALL`] order,
+    /// as in the text [`Flush::sql`] makes.
+    fn part(&mut self, table: Table, params: Vec<Param<'p>>) {
+        self.shape |= table.bit();
         self.params.extend(params);
     }
 
-    fn finish(self) -> (String, Vec<Param<'p>>) {
-        if self.with.is_empty() {
-            return (self.last, self.params);
+    /// The text of a flush of this shape: each table's statement with its
+    /// parameters numbered after the previous ones', every one but the last
+    /// as a `WITH` query of the last.
+    pub(super) fn sql(shape: u8) -> String {
+        let mut parts = Vec::new();
+        let mut params = 0;
+        for table in Table::ALL.into_iter().filter(|t| shape & t.bit() != 0) {
+            let (sql, count) = renumber(table.sql(), params);
+            parts.push(sql);
+            params += count;
         }
-        (format!("WITH {} {}", self.with.join(", "), self.last), self.params)
+        let last = parts.pop().unwrap_or_default();
+        if parts.is_empty() {
+            return last;
+        }
+        let with: Vec<String> =
+            parts.iter().enumerate().map(|(i, part)| format!("w{i} AS ({part})")).collect();
+        format!("WITH {} {last}", with.join(", "))
     }
 }
 
-/// `sql` with its parameters `$1`, `$2`… renumbered from `$(offset + 1)`.
-fn renumber(sql: &str, offset: usize) -> String {
+/// `sql` with its parameters `$1`, `$2`… renumbered from `$(offset + 1)`,
+/// and how many it has (its highest number).
+fn renumber(sql: &str, offset: usize) -> (String, usize) {
     let mut out = String::with_capacity(sql.len() + 32);
+    let mut count = 0;
     let mut rest = sql;
     while let Some(at) = rest.find('$') {
         out.push_str(&rest[..=at]);
@@ -250,11 +302,12 @@ fn renumber(sql: &str, offset: usize) -> String {
         let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
         if let Ok(n) = rest[..digits].parse::<usize>() {
             let _ = write!(out, "{}", n + offset);
+            count = count.max(n);
             rest = &rest[digits..];
         }
     }
     out.push_str(rest);
-    out
+    (out, count)
 }
 
 /// An order's column values, in the order of the `orders` table.
@@ -415,13 +468,16 @@ mod tests {
 
     #[test]
     fn parameters_are_renumbered_after_the_earlier_parts() {
-        assert_eq!(renumber("SELECT $1, $2::INT[], $10", 3), "SELECT $4, $5::INT[], $13");
-        let mut flush = Flush::default();
-        flush.part("INSERT a $1", vec![Box::new(1_i64)]);
-        flush.part("INSERT b $1, $2", vec![Box::new(2_i64), Box::new(3_i64)]);
-        flush.part("UPDATE c $1", vec![Box::new(4_i64)]);
-        let (sql, params) = flush.finish();
-        assert_eq!(sql, "WITH w0 AS (INSERT a $1), w1 AS (INSERT b $2, $3) UPDATE c $4");
-        assert_eq!(params.len(), 4);
+        assert_eq!(
+            renumber("SELECT $1, $2::INT[], $10", 3),
+            ("SELECT $4, $5::INT[], $13".into(), 10)
+        );
+        let sql = Flush::sql(Table::Keys.bit() | Table::Levels.bit() | Table::Events.bit());
+        assert!(sql.starts_with("WITH w0 AS (INSERT INTO idempotency_keys "), "{sql}");
+        assert!(sql.contains("$3::TEXT[])), w1 AS (UPDATE stock_levels "), "{sql}");
+        assert!(sql.contains("$7::BIGINT[]) AS v "), "{sql}");
+        assert!(sql.contains(") INSERT INTO events "), "{sql}");
+        assert!(sql.ends_with("$16::TEXT[]) AS e (seq, stream, version, recorded_at, kind, payload, prev_hash, hash)"), "{sql}");
+        assert_eq!(Flush::sql(Table::Lines.bit()), LINES_INSERT);
     }
 }
