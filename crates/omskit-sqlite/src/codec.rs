@@ -1,7 +1,6 @@
 //! Conversions between domain values and SQLite column values.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use omskit_core::events::Hash32;
 use omskit_core::Error;
 use rust_decimal::Decimal;
 
@@ -24,19 +23,6 @@ pub(crate) fn db(e: rusqlite::Error) -> Error {
 /// A time as stored: RFC 3339, UTC, microseconds.
 pub(crate) fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
-}
-
-/// A hash as stored: 64 lowercase hex digits. Written here rather than with
-/// `Display`, which formats byte by byte and showed in profiles of bulk
-/// placement (four hashes per order).
-pub(crate) fn hex(hash: &Hash32) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(64);
-    for byte in hash.0 {
-        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
-        text.push(char::from(DIGITS[usize::from(byte & 0xF)]));
-    }
-    text
 }
 
 pub(crate) fn parse_time(text: &str) -> Result<DateTime<Utc>, Error> {

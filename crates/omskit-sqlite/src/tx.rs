@@ -15,7 +15,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::cache::Cache;
 use crate::codec::{
-    db, from_json, from_name, hex, json, name, parse, parse_decimal, parse_time, time,
+    db, from_json, from_name, json, name, parse, parse_decimal, parse_time, time,
 };
 use crate::fulfillment::{self, Known};
 use crate::{SqliteStore, Writer};
@@ -788,8 +788,8 @@ impl StoreTx for SqliteTx<'_> {
             time(e.recorded_at),
             e.kind,
             e.payload,
-            hex(&e.prev_hash),
-            hex(&e.hash),
+            e.prev_hash.to_string(),
+            e.hash.to_string(),
         ])
         .map_err(db)?;
         u64::try_from(conn.last_insert_rowid()).map_err(Error::storage)
