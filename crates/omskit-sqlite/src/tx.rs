@@ -14,9 +14,7 @@ use omskit_core::{Error, FulfillmentId, OrderId, Result};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::cache::Cache;
-use crate::codec::{
-    db, from_json, from_name, json, name, parse, parse_decimal, parse_time, time,
-};
+use crate::codec::{db, from_json, from_name, json, name, parse, parse_decimal, parse_time, time};
 use crate::fulfillment::{self, Known};
 use crate::{SqliteStore, Writer};
 
