@@ -668,7 +668,7 @@ impl StoreTx for PgTx<'_> {
             .transpose()
     }
 
-    fn append_event(&mut self, e: &EventRecord) -> Result<u64> {
+    fn append_event(&mut self, e: EventRecord) -> Result<u64> {
         if self.events >= 1 << EVENT_INDEX_BITS {
             return Err(Error::storage("too many events in one transaction"));
         }
@@ -686,7 +686,7 @@ impl StoreTx for PgTx<'_> {
         let index = i64::try_from(self.events).map_err(Error::storage)?;
         self.events += 1;
         let seq = (txid << EVENT_INDEX_BITS) | index;
-        self.pending.events.push((seq, e.clone()));
+        self.pending.events.push((seq, e));
         int(seq, "event position")
     }
 

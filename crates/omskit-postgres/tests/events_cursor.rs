@@ -194,7 +194,7 @@ fn append_probe(tx: &mut impl StoreTx, name: &str) -> u64 {
     let event = DomainEvent::LocationActivityChanged { code: name.to_owned(), active: true };
     let record = EventRecord::new(format!("probe:{name}"), None, SystemClock.now(), &event)
         .expect("build the probe event");
-    tx.append_event(&record).expect("append the probe event")
+    tx.append_event(record).expect("append the probe event")
 }
 
 /// The seqs of the events of `stream` in `events`.

@@ -95,9 +95,9 @@ fn a_transaction_reads_its_own_unsent_writes() {
     let stream = "stock:SKU-1@WH-A";
     let head = tx.stream_head(stream).expect("head");
     let first = event(stream, head.as_ref(), 1);
-    let a = tx.append_event(&first).expect("append");
+    let a = tx.append_event(first.clone()).expect("append");
     let second = event(stream, Some(&first.link()), 2);
-    let b = tx.append_event(&second).expect("append");
+    let b = tx.append_event(second.clone()).expect("append");
     assert!(b > a, "positions follow the append order");
     assert_eq!(tx.stream_head(stream).expect("head"), Some(second.link()));
     tx.commit().expect("commit");
@@ -120,7 +120,7 @@ fn unsent_writes_of_a_dropped_transaction_leave_nothing() {
         tx.append_movement(movement(7, "wb-dropped")).expect("append");
         let stream = "stock:SKU-1@WH-A";
         let head = tx.stream_head(stream).expect("head");
-        tx.append_event(&event(stream, head.as_ref(), 1)).expect("append");
+        tx.append_event(event(stream, head.as_ref(), 1)).expect("append");
     }
     assert_eq!(oms.reservations(order).expect("reservations"), held);
     assert_eq!(oms.events_since(0, 10_000).expect("events").len(), events);

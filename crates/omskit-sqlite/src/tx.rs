@@ -773,7 +773,7 @@ impl StoreTx for SqliteTx<'_> {
         .transpose()
     }
 
-    fn append_event(&mut self, e: &EventRecord) -> Result<u64> {
+    fn append_event(&mut self, e: EventRecord) -> Result<u64> {
         let conn = self.conn();
         conn.prepare_cached(
             "INSERT INTO events (stream, version, recorded_at, kind, payload, prev_hash, hash) \

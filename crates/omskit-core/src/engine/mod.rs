@@ -139,9 +139,10 @@ impl<S: Store> Oms<S> {
         &self.store
     }
 
-    /// Calls `subscriber` with every event committed from now on, after the
-    /// commit of the transaction that appended it (never for a rolled-back
-    /// change), in sequence order within that transaction. It runs on the
+    /// Calls `subscriber` with every event committed by a transaction that
+    /// begins from now on (one already running when this is called goes
+    /// unseen), after its commit (never for a rolled-back change), in
+    /// sequence order within that transaction. It runs on the
     /// thread that made the change, after the store's locks are released, so
     /// it may call back into the engine. A subscriber should not panic: a
     /// panic propagates to the caller of the use case, whose change stays
@@ -234,16 +235,20 @@ impl<S: Store> Oms<S> {
         &self,
         f: &mut impl FnMut(&mut Work<'_>) -> Result<R>,
     ) -> Result<(R, Vec<EventRecord>)> {
+        let subscribed = {
+            let subs = self.subscribers.read().unwrap_or_else(|p| p.into_inner());
+            !subs.list.is_empty()
+        };
         let mut tx = self.store.begin(TxMode::Write)?;
         let mut work = Work {
             tx: &mut tx,
             now: self.clock.now(),
             ids: &*self.ids,
             heads: HashMap::new(),
-            records: Vec::new(),
+            records: subscribed.then(Vec::new),
         };
         let value = f(&mut work)?;
-        let records = work.records;
+        let records = work.records.unwrap_or_default();
         tx.commit()?;
         Ok((value, records))
     }
@@ -271,7 +276,9 @@ pub(crate) struct Work<'t> {
     ids: &'t dyn IdGenerator,
     /// Heads of the streams this attempt appended to or created (`None`: empty so far).
     heads: HashMap<String, Option<ChainLink>>,
-    records: Vec<EventRecord>,
+    /// The events appended, for the subscribers; `None` when there were
+    /// none as the attempt began, so the store's records need no copy.
+    records: Option<Vec<EventRecord>>,
 }
 
 impl Work<'_> {
@@ -281,15 +288,24 @@ impl Work<'_> {
             Some(link) => *link,
             None => self.tx.stream_head(&stream)?,
         };
-        let mut record = EventRecord::new(stream, head.as_ref(), self.now, event)?;
-        record.seq = self.tx.append_event(&record)?;
+        let record = EventRecord::new(stream, head.as_ref(), self.now, event)?;
+        // The head moves before the append: if that fails, so does the attempt.
         match self.heads.get_mut(&record.stream) {
             Some(head) => *head = Some(record.link()),
             None => {
                 self.heads.insert(record.stream.clone(), Some(record.link()));
             }
         }
-        self.records.push(record);
+        match &mut self.records {
+            Some(records) => {
+                let mut kept = record.clone();
+                kept.seq = self.tx.append_event(record)?;
+                records.push(kept);
+            }
+            None => {
+                self.tx.append_event(record)?;
+            }
+        }
         Ok(())
     }
 

@@ -560,7 +560,7 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.tables.heads.get(stream).copied())
     }
 
-    fn append_event(&mut self, event: &EventRecord) -> Result<u64> {
+    fn append_event(&mut self, mut event: EventRecord) -> Result<u64> {
         let t = &mut *self.tables;
         let seq = t.events.len() as u64 + 1;
         let moved_on = || Error::conflict(None, format!("stream {} moved on", event.stream));
@@ -572,7 +572,8 @@ impl StoreTx for MemoryTx<'_> {
             }
             _ => return Err(moved_on()),
         }
-        t.events.push(EventRecord { seq, ..event.clone() });
+        event.seq = seq;
+        t.events.push(event);
         Ok(seq)
     }
 

@@ -161,7 +161,7 @@ impl StoreTx for Box<dyn DynTx + '_> {
     fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>> {
         (**self).stream_head(stream)
     }
-    fn append_event(&mut self, event: &EventRecord) -> Result<u64> {
+    fn append_event(&mut self, event: EventRecord) -> Result<u64> {
         (**self).append_event(event)
     }
     fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {

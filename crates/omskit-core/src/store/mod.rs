@@ -270,12 +270,14 @@ pub trait StoreTx {
     /// `Storage` on backend failure.
     fn stream_head(&mut self, stream: &str) -> Result<Option<ChainLink>>;
 
-    /// Appends an event and returns the sequence number it was given.
+    /// Appends an event and returns the sequence number it was given. The
+    /// store takes the record: the engine keeps no copy unless someone
+    /// subscribed to events.
     ///
     /// # Errors
     /// `Conflict` (or a retryable `Storage`) when another transaction
     /// extended the same stream first.
-    fn append_event(&mut self, event: &EventRecord) -> Result<u64>;
+    fn append_event(&mut self, event: EventRecord) -> Result<u64>;
 
     /// Up to `limit` events with a sequence number above `after`, ascending.
     ///
