@@ -42,7 +42,6 @@ pub struct PgTx<'a> {
     locations: Option<Vec<Location>>,
     /// Rows not sent yet (see [`pending`]).
     pending: Pending,
-    savepoints: usize,
     open: bool,
 }
 
@@ -52,7 +51,7 @@ enum Kind {
     Query,
     /// A statement whose answer is the number of rows it changed.
     Execute,
-    /// A command without parameters (`COMMIT`, `SAVEPOINT`…).
+    /// A command without parameters (`BEGIN`, `COMMIT`).
     Command,
 }
 
@@ -79,7 +78,6 @@ impl<'a> PgTx<'a> {
             txid: None,
             locations: None,
             pending: Pending::default(),
-            savepoints: 0,
             open: true,
         })
     }
@@ -699,32 +697,6 @@ impl StoreTx for PgTx<'_> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.query(SQL, &[&after, &limit])?;
         all(rows, event_from_row)
-    }
-
-    fn savepoint(&mut self) -> Result<()> {
-        self.savepoints += 1;
-        let sql = format!("SAVEPOINT sp{}", self.savepoints);
-        self.batch(&sql)
-    }
-
-    fn rollback_to_savepoint(&mut self) -> Result<()> {
-        if self.savepoints == 0 {
-            return Err(Error::storage("no savepoint to roll back to"));
-        }
-        let n = self.savepoints;
-        self.savepoints -= 1;
-        // Rows inserted after the savepoint are gone again, so forget their locks.
-        self.locked.clear();
-        self.batch(&format!("ROLLBACK TO SAVEPOINT sp{n}; RELEASE SAVEPOINT sp{n}"))
-    }
-
-    fn release_savepoint(&mut self) -> Result<()> {
-        if self.savepoints == 0 {
-            return Err(Error::storage("no savepoint to release"));
-        }
-        let n = self.savepoints;
-        self.savepoints -= 1;
-        self.batch(&format!("RELEASE SAVEPOINT sp{n}"))
     }
 
     fn commit(mut self) -> Result<()> {

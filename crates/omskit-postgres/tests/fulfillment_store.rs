@@ -2,7 +2,7 @@
 //! trips of fulfilment orders (packages, shipment, rejected quotes, proof,
 //! thresholds), replacement, tracking-number conflicts (checked, and raced
 //! by two transactions), tracking events, condition readings, the overdue
-//! query, bins and savepoints.
+//! query and bins.
 
 use std::time::Duration as StdDuration;
 
@@ -559,43 +559,5 @@ fn a_bin_is_kept_per_sku_and_location_and_replaced() {
         assert_eq!(tx.bin("SKU-1", "WH-A").expect("read"), Some("A-02-01".into()));
         assert_eq!(tx.bin("SKU-1", "WH-B").expect("read"), Some("B-7".into()));
         assert_eq!(tx.bin("SKU-2", "WH-A").expect("read"), None);
-    });
-}
-
-#[test]
-fn a_savepoint_rolls_back_fulfilment_and_tracking_writes() {
-    let Some((_url, _schema, oms, order)) = setup("savepoint") else { return };
-    let kept = ready(fid(1), order, "WH-A");
-    put_all(&oms, &[&kept]);
-
-    let mut tx = oms.store().begin(TxMode::Write).expect("begin");
-    tx.savepoint().expect("savepoint");
-    let mut changed = full(fid(1), order);
-    changed.id = kept.id;
-    tx.put_fulfillment(&changed).expect("replace");
-    tx.put_fulfillment(&ready(fid(2), order, "WH-B")).expect("insert");
-    tx.put_bin("SKU-1", "WH-A", "X-1").expect("bin");
-    assert!(tx
-        .insert_tracking_event(&event("1Z-SP", "e", TrackingEventKind::PickedUp, 1))
-        .expect("event"));
-    tx.append_condition_reading(
-        "1Z-SP",
-        &ConditionReading { kind: ConditionKind::Shock, value: dec("1"), at: at(1), sensor: None },
-    )
-    .expect("reading");
-    tx.rollback_to_savepoint().expect("roll back");
-    assert_eq!(tx.fulfillments_for_order(order).expect("list"), vec![kept.clone()]);
-    assert_eq!(tx.fulfillment_by_tracking_number("1Z-FULL-0001").expect("gone"), None);
-    assert_eq!(tx.bin("SKU-1", "WH-A").expect("bin"), None);
-    assert_eq!(tx.tracking_events("1Z-SP").expect("events"), vec![]);
-    assert_eq!(tx.condition_readings("1Z-SP").expect("readings"), vec![]);
-    // The rolled-back event can be stored again.
-    assert!(tx
-        .insert_tracking_event(&event("1Z-SP", "e", TrackingEventKind::PickedUp, 1))
-        .expect("event"));
-    tx.commit().expect("commit");
-    read(&oms, |tx| {
-        assert_eq!(tx.fulfillments_for_order(order).expect("list"), vec![kept.clone()]);
-        assert_eq!(tx.tracking_events("1Z-SP").expect("events").len(), 1);
     });
 }

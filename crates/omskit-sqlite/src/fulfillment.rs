@@ -26,8 +26,7 @@ use crate::codec::{db, from_json, from_name, json, parse, parse_decimal, parse_t
 /// reading one again needs no query and writing one touches only the tables
 /// whose part changed. It must always equal what is stored (nothing else
 /// writes while the transaction holds the write lock): an entry is dropped
-/// when a write of it fails, and everything is forgotten when a savepoint is
-/// rolled back.
+/// when a write of it fails.
 #[derive(Debug, Default)]
 pub(crate) struct Known(HashMap<FulfillmentId, FulfillmentOrder>);
 

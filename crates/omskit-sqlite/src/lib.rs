@@ -168,7 +168,7 @@ fn connect(path: &Path, options: SqliteOptions) -> Result<Connection> {
         Synchronous::Normal => "NORMAL",
         Synchronous::Full => "FULL",
     };
-    // temp_store: statement journals and savepoints keep their data in memory.
+    // temp_store: statement journals keep their data in memory.
     // wal_autocheckpoint: an order writes some 20 pages, so checkpoint every
     // ~500 orders (a WAL of up to 40 MB) rather than every ~50.
     conn.execute_batch(&format!(

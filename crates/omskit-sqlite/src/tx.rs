@@ -29,7 +29,6 @@ enum Conn<'a> {
 pub struct SqliteTx<'a> {
     store: &'a SqliteStore,
     conn: Conn<'a>,
-    savepoints: usize,
     open: bool,
     /// In a write transaction, the orders and fulfilment orders as last
     /// read or written, by this transaction or committed ones before it:
@@ -67,7 +66,7 @@ impl<'a> SqliteTx<'a> {
         run(&writer.conn, "BEGIN IMMEDIATE")?;
         // Given back at commit only (see the cache module).
         let cache = std::mem::take(&mut writer.cache);
-        Ok(SqliteTx { store, conn: Conn::Writer(writer), savepoints: 0, open: true, cache })
+        Ok(SqliteTx { store, conn: Conn::Writer(writer), open: true, cache })
     }
 
     pub(crate) fn read(store: &'a SqliteStore, conn: Connection) -> Result<SqliteTx<'a>> {
@@ -75,7 +74,6 @@ impl<'a> SqliteTx<'a> {
         let mut tx = SqliteTx {
             store,
             conn: Conn::Reader(Some(conn)),
-            savepoints: 0,
             open: false,
             cache: Cache::default(),
         };
@@ -805,31 +803,6 @@ impl StoreTx for SqliteTx<'_> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = stmt.query_map(params![after, limit], event_from_row).map_err(db)?;
         collect(rows)
-    }
-
-    fn savepoint(&mut self) -> Result<()> {
-        self.savepoints += 1;
-        self.conn().execute_batch(&format!("SAVEPOINT sp{}", self.savepoints)).map_err(db)
-    }
-
-    fn rollback_to_savepoint(&mut self) -> Result<()> {
-        if self.savepoints == 0 {
-            return Err(Error::storage("no savepoint to roll back to"));
-        }
-        let n = self.savepoints;
-        self.savepoints -= 1;
-        // What this transaction knew of its orders and fulfilment orders may be undone.
-        self.cache.forget_all();
-        self.conn().execute_batch(&format!("ROLLBACK TO sp{n}; RELEASE sp{n}")).map_err(db)
-    }
-
-    fn release_savepoint(&mut self) -> Result<()> {
-        if self.savepoints == 0 {
-            return Err(Error::storage("no savepoint to release"));
-        }
-        let n = self.savepoints;
-        self.savepoints -= 1;
-        self.conn().execute_batch(&format!("RELEASE sp{n}")).map_err(db)
     }
 
     fn commit(mut self) -> Result<()> {

@@ -296,33 +296,6 @@ fn putting_again_replaces_everything_with_fewer_lines_and_packages() {
 }
 
 #[test]
-fn a_savepoint_rolled_back_undoes_fulfillment_writes() {
-    let (_dir, oms, order) = setup("ful-savepoint");
-    let v1 = ready(fid(1), order, "WH-A");
-    let mut v2 = v1.clone();
-    v2.status = FulfillmentStatus::Picking;
-    v2.lines.truncate(1);
-
-    let mut tx = oms.store().begin(TxMode::Write).expect("begin");
-    tx.put_fulfillment(&v1).expect("put v1");
-    tx.savepoint().expect("savepoint");
-    tx.put_fulfillment(&v2).expect("put v2");
-    tx.put_bin("SKU-1", "WH-A", "A-01").expect("bin");
-    tx.rollback_to_savepoint().expect("rollback to savepoint");
-    assert_eq!(tx.fulfillment(v1.id).expect("get"), Some(v1.clone()), "v2 is undone");
-    assert_eq!(tx.bin("SKU-1", "WH-A").expect("bin"), None);
-    // Writing v2 again must really write it, not trust what was undone.
-    tx.savepoint().expect("savepoint");
-    tx.put_fulfillment(&v2).expect("put v2 again");
-    tx.rollback_to_savepoint().expect("rollback to savepoint");
-    tx.put_fulfillment(&v2).expect("put v2 a third time");
-    tx.commit().expect("commit");
-
-    let mut tx = oms.store().begin(TxMode::Read).expect("begin read");
-    assert_eq!(tx.fulfillment(v1.id).expect("get"), Some(v2));
-}
-
-#[test]
 fn a_tracking_number_of_another_fulfillment_order_is_a_conflict() {
     let (_dir, oms, order) = setup("ful-conflict");
     let mut a = ready(fid(1), order, "WH-A");

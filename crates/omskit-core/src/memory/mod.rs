@@ -127,14 +127,7 @@ impl Store for MemoryStore {
         // ran in `Drop`, so the tables are consistent and safe to use.
         let tables = self.tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (movements, events) = (tables.movements.len(), tables.events.len());
-        Ok(MemoryTx {
-            tables,
-            undo: Vec::new(),
-            movements,
-            events,
-            savepoints: Vec::new(),
-            committed: false,
-        })
+        Ok(MemoryTx { tables, undo: Vec::new(), movements, events, committed: false })
     }
 }
 
@@ -143,29 +136,27 @@ impl Store for MemoryStore {
 pub struct MemoryTx<'a> {
     tables: MutexGuard<'a, Tables>,
     undo: Vec<Undo>,
+    /// Lengths of the append-only tables when the transaction began.
     movements: usize,
     events: usize,
-    /// (undo log, movements, events) lengths at each open savepoint.
-    savepoints: Vec<(usize, usize, usize)>,
     committed: bool,
 }
 
 impl Drop for MemoryTx<'_> {
     fn drop(&mut self) {
         if !self.committed {
-            self.roll_back_to(0, self.movements, self.events);
+            self.roll_back();
         }
     }
 }
 
 impl MemoryTx<'_> {
-    /// Undoes writes until the undo log is `undo` long and the append-only
-    /// tables are back to the given lengths.
-    fn roll_back_to(&mut self, undo: usize, movements: usize, events: usize) {
+    /// Undoes every write of the transaction, newest first.
+    fn roll_back(&mut self) {
         let t = &mut *self.tables;
-        t.movements.truncate(movements);
+        t.movements.truncate(self.movements);
         // Each dropped event's stream goes back to the event before it.
-        while t.events.len() > events {
+        while t.events.len() > self.events {
             let Some(dropped) = t.events.pop() else { break };
             if dropped.version <= 1 {
                 t.heads.remove(&dropped.stream);
@@ -173,8 +164,7 @@ impl MemoryTx<'_> {
                 *head = ChainLink { version: dropped.version - 1, hash: dropped.prev_hash };
             }
         }
-        while self.undo.len() > undo {
-            let Some(undo) = self.undo.pop() else { break };
+        while let Some(undo) = self.undo.pop() {
             match undo {
                 Undo::Order(id, old) => restore(&mut t.orders, id, old),
                 Undo::Idempotency(key) => {
@@ -582,27 +572,6 @@ impl StoreTx for MemoryTx<'_> {
         Ok(self.tables.events[start..].iter().take(limit).cloned().collect())
     }
 
-    fn savepoint(&mut self) -> Result<()> {
-        self.savepoints.push((
-            self.undo.len(),
-            self.tables.movements.len(),
-            self.tables.events.len(),
-        ));
-        Ok(())
-    }
-
-    fn rollback_to_savepoint(&mut self) -> Result<()> {
-        let (undo, movements, events) =
-            self.savepoints.pop().ok_or_else(|| Error::storage("no savepoint to roll back to"))?;
-        self.roll_back_to(undo, movements, events);
-        Ok(())
-    }
-
-    fn release_savepoint(&mut self) -> Result<()> {
-        self.savepoints.pop().ok_or_else(|| Error::storage("no savepoint to release"))?;
-        Ok(())
-    }
-
     fn commit(mut self) -> Result<()> {
         self.committed = true;
         Ok(())
@@ -639,24 +608,6 @@ mod tests {
         let mut tx = store.begin(TxMode::Read).expect("begin");
         assert_eq!(tx.all_stock_levels().expect("levels"), [level("A", 5)]);
         assert_eq!(tx.locations().expect("locations"), [location("L")]);
-    }
-
-    #[test]
-    fn savepoints_undo_only_what_came_after_them() {
-        let store = MemoryStore::new();
-        let mut tx = store.begin(TxMode::Write).expect("begin");
-        tx.put_stock_level(&level("A", 1)).expect("put");
-        tx.savepoint().expect("savepoint");
-        tx.put_stock_level(&level("A", 2)).expect("put");
-        tx.put_stock_level(&level("B", 2)).expect("put");
-        tx.rollback_to_savepoint().expect("rollback");
-        tx.savepoint().expect("savepoint");
-        tx.put_stock_level(&level("C", 3)).expect("put");
-        tx.release_savepoint().expect("release");
-        assert!(tx.rollback_to_savepoint().is_err(), "no savepoint left");
-        tx.commit().expect("commit");
-        let mut tx = store.begin(TxMode::Read).expect("begin");
-        assert_eq!(tx.all_stock_levels().expect("levels"), [level("A", 1), level("C", 3)]);
     }
 
     #[test]

@@ -167,15 +167,6 @@ impl StoreTx for Box<dyn DynTx + '_> {
     fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>> {
         (**self).events_since(after, limit)
     }
-    fn savepoint(&mut self) -> Result<()> {
-        (**self).savepoint()
-    }
-    fn rollback_to_savepoint(&mut self) -> Result<()> {
-        (**self).rollback_to_savepoint()
-    }
-    fn release_savepoint(&mut self) -> Result<()> {
-        (**self).release_savepoint()
-    }
     fn commit(self) -> Result<()> {
         self.commit_boxed()
     }

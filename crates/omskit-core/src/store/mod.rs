@@ -285,26 +285,6 @@ pub trait StoreTx {
     /// `Storage` on backend failure.
     fn events_since(&mut self, after: u64, limit: usize) -> Result<Vec<EventRecord>>;
 
-    // --- savepoints ---
-
-    /// Marks a point the transaction can roll back to; savepoints nest.
-    ///
-    /// # Errors
-    /// `Storage` on backend failure.
-    fn savepoint(&mut self) -> Result<()>;
-
-    /// Undoes everything since the latest savepoint and removes it.
-    ///
-    /// # Errors
-    /// `Storage` on backend failure.
-    fn rollback_to_savepoint(&mut self) -> Result<()>;
-
-    /// Keeps everything since the latest savepoint and removes it.
-    ///
-    /// # Errors
-    /// `Storage` on backend failure.
-    fn release_savepoint(&mut self) -> Result<()>;
-
     // --- end ---
 
     /// Makes every change of the transaction durable and visible.
