@@ -163,11 +163,12 @@ impl StateMachine for OrderStatus {
 
 impl StateMachine for FulfillmentStatus {
     /// The fulfilment order life cycle, from [`FulfillmentStatus::TRANSITIONS`];
-    /// every fulfilment order starts `ready` (it is made from reservations).
+    /// a fulfilment order starts `ready` (made from reservations) or
+    /// `pending` (units a short pick found no stock for).
     fn diagram() -> StateDiagram {
         from_table(
             "fulfillment",
-            &[FulfillmentStatus::Ready],
+            &[FulfillmentStatus::Ready, FulfillmentStatus::Pending],
             FulfillmentStatus::TRANSITIONS,
             FulfillmentStatus::as_str,
             FulfillmentAction::as_str,

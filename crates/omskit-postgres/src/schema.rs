@@ -8,6 +8,7 @@ use crate::pool::Conn;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_fulfillment.sql"),
+    include_str!("../migrations/0003_pending_fulfillment.sql"),
 ];
 
 /// The schema version this build writes.

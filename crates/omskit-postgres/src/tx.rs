@@ -623,6 +623,14 @@ impl StoreTx for PgTx<'_> {
         self.read_overdue_fulfillments(now)
     }
 
+    fn pending_fulfillments(
+        &mut self,
+        after: Option<FulfillmentId>,
+        limit: usize,
+    ) -> Result<Vec<FulfillmentId>> {
+        self.read_pending_fulfillments(after, limit)
+    }
+
     fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
         self.write_bin(sku, location, bin)
     }

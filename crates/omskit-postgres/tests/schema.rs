@@ -106,7 +106,7 @@ fn tables(client: &mut postgres::Client, schema: &str) -> Vec<String> {
 }
 
 #[test]
-fn a_version_1_schema_is_migrated_to_version_2_on_connect() {
+fn a_version_1_schema_is_migrated_to_the_current_version_on_connect() {
     let Some(url) = pg_test_url() else { return };
     let opts = options("schema_v1");
     let schema = opts.schema.clone().expect("schema");
@@ -135,7 +135,16 @@ fn a_version_1_schema_is_migrated_to_version_2_on_connect() {
         .query_one(&format!("SELECT version FROM {schema}.omskit_schema"), &[])
         .expect("version")
         .get(0);
-    assert_eq!((version, SCHEMA_VERSION), (2, 2));
+    assert_eq!((version, SCHEMA_VERSION), (3, 3));
+    let pending_index: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = $1 \
+             AND indexname = 'fulfillment_orders_pending'",
+            &[&schema],
+        )
+        .expect("indexes")
+        .get(0);
+    assert_eq!(pending_index, 1, "the version 3 index exists");
     let mut expected_v2: Vec<&str> = TABLES_V2.to_vec();
     expected_v2.push("omskit_schema");
     expected_v2.sort_unstable();

@@ -619,6 +619,17 @@ pub(crate) fn overdue(conn: &Connection, now: &str) -> Result<Vec<FulfillmentId>
     rows.map(|id| parse(&id.map_err(db)?, "fulfillment id")).collect()
 }
 
+/// Pending fulfilment orders by id; the status test is the condition of
+/// the partial index `fulfillment_orders_pending`, word for word.
+const PENDING: &str = "SELECT id FROM fulfillment_orders \
+     WHERE status = 'pending' AND id > ?1 ORDER BY id LIMIT ?2";
+
+pub(crate) fn pending(conn: &Connection, after: &str, limit: i64) -> Result<Vec<FulfillmentId>> {
+    let mut stmt = conn.prepare_cached(PENDING).map_err(db)?;
+    let rows = stmt.query_map(params![after, limit], |row| row.get::<_, String>(0)).map_err(db)?;
+    rows.map(|id| parse(&id.map_err(db)?, "fulfillment id")).collect()
+}
+
 pub(crate) fn put_bin(conn: &Connection, sku: &str, location: &str, bin: &str) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO bins (sku, location, bin) VALUES (?1, ?2, ?3) \

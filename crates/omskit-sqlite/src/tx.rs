@@ -723,6 +723,15 @@ impl StoreTx for SqliteTx<'_> {
         fulfillment::overdue(self.conn(), &time(now))
     }
 
+    fn pending_fulfillments(
+        &mut self,
+        after: Option<FulfillmentId>,
+        limit: usize,
+    ) -> Result<Vec<FulfillmentId>> {
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        fulfillment::pending(self.conn(), &after, i64::try_from(limit).unwrap_or(i64::MAX))
+    }
+
     fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
         fulfillment::put_bin(self.conn(), sku, location, bin)
     }

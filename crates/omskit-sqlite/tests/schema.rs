@@ -62,7 +62,7 @@ fn data_survives_reopening_and_reads_plainly_in_sql() {
 
 #[test]
 fn a_version_1_file_is_migrated_to_the_current_version_on_open() {
-    assert_eq!(SCHEMA_VERSION, 2);
+    assert_eq!(SCHEMA_VERSION, 3);
     let dir = TempDir::new("schema-v1");
     let path = dir.join("v1.db");
     {
@@ -84,6 +84,14 @@ fn a_version_1_file_is_migrated_to_the_current_version_on_open() {
         .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'shipments'", [], |r| r.get(0))
         .expect("tables");
     assert_eq!(shipments, 1, "the version 2 tables exist");
+    let pending_index: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'fulfillment_orders_pending'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("indexes");
+    assert_eq!(pending_index, 1, "the version 3 index exists");
     // The old data is kept and the new tables work.
     oms.receive_stock("SKU-1", "WH-A", 5, "PO-1").expect("receive at the old location");
     let order = oms.place_order(&draft(&[("SKU-1", 1)])).expect("place");

@@ -44,8 +44,8 @@ use omskit_core::{
 
 use crate::fixtures::{dec, draft, stock};
 use crate::lifecycle::{
-    all_events, alloc, expect_invalid_transition, expect_not_found, expect_validation, h, held,
-    kinds, level,
+    all_events, alloc, expect_insufficient, expect_invalid_transition, expect_not_found,
+    expect_validation, h, held, kinds, level,
 };
 use crate::{assert_invariants, Factory};
 
@@ -67,9 +67,11 @@ fn checks<S: Store>() -> Vec<(&'static str, Check<S>)> {
         ("check_confirm_pick_errors_change_nothing", check_confirm_pick_errors_change_nothing::<S>),
         ("check_short_pick_reallocates_elsewhere", check_short_pick_reallocates_elsewhere::<S>),
         (
-            "check_short_pick_without_stock_leaves_units_unfulfilled",
-            check_short_pick_without_stock_leaves_units_unfulfilled::<S>,
+            "check_short_pick_without_stock_leaves_units_pending",
+            check_short_pick_without_stock_leaves_units_pending::<S>,
         ),
+        ("check_allocate_pending_fulfillment", check_allocate_pending_fulfillment::<S>),
+        ("check_allocate_errors_change_nothing", check_allocate_errors_change_nothing::<S>),
         (
             "check_nothing_picked_cancels_the_fulfillment",
             check_nothing_picked_cancels_the_fulfillment::<S>,
@@ -587,6 +589,7 @@ pub fn check_fulfil_splits_by_location<S: Store>(factory: Factory<'_, S>) {
                 order_id: order.id,
                 location: f.location.clone(),
                 lines: f.lines.clone(),
+                status: FulfillmentStatus::Ready,
             }
         );
     }
@@ -1054,6 +1057,7 @@ pub fn check_short_pick_reallocates_elsewhere<S: Store>(factory: Factory<'_, S>)
                     order_id: order.id,
                     location: "WH-B".into(),
                     lines: vec![fl(1, "SKU-1", 2)],
+                    status: FulfillmentStatus::Ready,
                 }
             ),
         ]
@@ -1072,11 +1076,14 @@ pub fn check_short_pick_reallocates_elsewhere<S: Store>(factory: Factory<'_, S>)
 }
 
 /// A short pick with no stock anywhere else: the units are written off and
-/// stay on the order unreserved (`UnitsUnfulfilled`), no fulfilment order
-/// is created; the rest ships (`partially_shipped`; fulfilling again finds
-/// nothing; a receipt does not fill them, backorders being off); cancelling
-/// the unfulfilled units releases nothing and the order becomes `shipped`.
-pub fn check_short_pick_without_stock_leaves_units_unfulfilled<S: Store>(factory: Factory<'_, S>) {
+/// go into a `pending` fulfilment order at the same location, reserved
+/// nowhere (`UnitsUnfulfilled`, then `FulfillmentCreated` with status
+/// `pending`), listed by `pending_fulfillments`; the rest ships
+/// (`partially_shipped`; fulfilling again finds nothing; a receipt alone
+/// reserves nothing). Cancelling one unit of the line cancels its open
+/// (pending) fulfilment order and releases nothing; fulfilling puts the
+/// unit left into a new pending one; cancelling it makes the order `shipped`.
+pub fn check_short_pick_without_stock_leaves_units_pending<S: Store>(factory: Factory<'_, S>) {
     let oms = engine(factory);
     stock(&oms, &[("WH-A", 1), ("WH-B", 2)], &[("SKU-1", "WH-A", 3), ("SKU-2", "WH-A", 2)]);
     let order = oms.place_order(&draft(&[("SKU-1", 3), ("SKU-2", 2)])).expect("place");
@@ -1086,33 +1093,58 @@ pub fn check_short_pick_without_stock_leaves_units_unfulfilled<S: Store>(factory
 
     let done = oms.confirm_pick(f.id, &[picked(1, 1), picked(2, 2)]).expect("short pick");
     assert_eq!(done.lines, [fl(1, "SKU-1", 1), fl(2, "SKU-2", 2)]);
-    assert_eq!(oms.fulfillments(order.id).expect("fulfillments").len(), 1, "nowhere to move them");
+    let all = oms.fulfillments(order.id).expect("fulfillments");
+    assert_eq!(
+        shape(&all),
+        [
+            row("WH-A", FulfillmentStatus::Picked, vec![fl(1, "SKU-1", 1), fl(2, "SKU-2", 2)]),
+            row("WH-A", FulfillmentStatus::Pending, vec![fl(1, "SKU-1", 2)]),
+        ]
+    );
+    let pending = all[1].clone();
     assert_eq!(level(&oms, "SKU-1", "WH-A"), (1, 1));
     assert_eq!(held(&oms, order.id), [h(1, "SKU-1", "WH-A", 1), h(2, "SKU-2", "WH-A", 2)]);
-    assert_eq!(kinds_after(&oms, from), ["PickConfirmed", "StockAdjusted", "UnitsUnfulfilled"]);
     assert_eq!(
-        events_after(&oms, from)[2],
-        (
-            stream::order(order.id),
-            DomainEvent::UnitsUnfulfilled {
-                order_id: order.id,
-                line_id: 1,
-                sku: "SKU-1".into(),
-                quantity: 2,
-            }
-        )
+        kinds_after(&oms, from),
+        ["PickConfirmed", "StockAdjusted", "UnitsUnfulfilled", "FulfillmentCreated"]
     );
+    assert_eq!(
+        events_after(&oms, from)[2..],
+        [
+            (
+                stream::order(order.id),
+                DomainEvent::UnitsUnfulfilled {
+                    order_id: order.id,
+                    line_id: 1,
+                    sku: "SKU-1".into(),
+                    quantity: 2,
+                }
+            ),
+            (
+                stream::fulfillment(pending.id),
+                DomainEvent::FulfillmentCreated {
+                    fulfillment_id: pending.id,
+                    order_id: order.id,
+                    location: "WH-A".into(),
+                    lines: vec![fl(1, "SKU-1", 2)],
+                    status: FulfillmentStatus::Pending,
+                }
+            ),
+        ]
+    );
+    assert_eq!(oms.pending_fulfillments(None, 10).expect("pending"), [pending.clone()]);
     let after_pick = oms.order(order.id).expect("order");
     assert_eq!((after_pick.status, after_pick.lines[0].quantity), (OrderStatus::Processing, 3));
 
     let packed = oms.pack(f.id, &[package("BOX-1", &[(1, 1), (2, 2)])]).expect("pack");
     oms.ship(packed.id, CARRIER, "ground").expect("ship what was picked");
     assert_eq!(status(&oms, order.id), OrderStatus::PartiallyShipped);
-    assert!(oms.fulfil(order.id).expect("fulfil again").is_empty());
+    assert!(oms.fulfil(order.id).expect("fulfil again").is_empty(), "the pending one has them");
     assert_eq!(status(&oms, order.id), OrderStatus::PartiallyShipped);
     oms.receive_stock("SKU-1", "WH-B", 5, "PO-2").expect("receive");
-    assert!(held(&oms, order.id).is_empty(), "a receipt fills no unfulfilled units");
+    assert!(held(&oms, order.id).is_empty(), "a receipt alone reserves nothing");
     assert_eq!(level(&oms, "SKU-1", "WH-B"), (5, 0));
+    assert_eq!(oms.fulfillment(pending.id).expect("pending").status, FulfillmentStatus::Pending);
 
     let movements = oms.stock_movements("SKU-1", None).expect("ledger").len();
     let from = all_events(&oms).len();
@@ -1122,7 +1154,16 @@ pub fn check_short_pick_without_stock_leaves_units_unfulfilled<S: Store>(factory
         (cancelled.status, cancelled.lines[0].quantity, cancelled.lines[0].cancelled_quantity),
         (OrderStatus::PartiallyShipped, 2, 1)
     );
-    assert_eq!(kinds_after(&oms, from), ["OrderLinesCancelled"], "nothing to release");
+    assert_eq!(
+        kinds_after(&oms, from),
+        ["FulfillmentCancelled", "OrderLinesCancelled"],
+        "nothing to release"
+    );
+    assert_eq!(oms.fulfillment(pending.id).expect("pending").status, FulfillmentStatus::Cancelled);
+    assert!(oms.pending_fulfillments(None, 10).expect("pending").is_empty());
+    let again = oms.fulfil(order.id).expect("fulfil the unit left");
+    assert_eq!(shape(&again), [row("WH-A", FulfillmentStatus::Pending, vec![fl(1, "SKU-1", 1)])]);
+
     let rest = [LineCancel { line_id: 1, quantity: None }];
     let from = all_events(&oms).len();
     let cancelled = oms.cancel_lines(order.id, &rest, "out of stock").expect("cancel the rest");
@@ -1132,7 +1173,7 @@ pub fn check_short_pick_without_stock_leaves_units_unfulfilled<S: Store>(factory
     );
     assert_eq!(cancelled.totals.grand_total, dec("30.00"));
     assert_eq!(
-        events_after(&oms, from),
+        events_after(&oms, from)[1..],
         [
             (
                 stream::order(order.id),
@@ -1153,6 +1194,7 @@ pub fn check_short_pick_without_stock_leaves_units_unfulfilled<S: Store>(factory
             ),
         ]
     );
+    assert_eq!(kinds_after(&oms, from)[0], "FulfillmentCancelled");
     assert_eq!(oms.stock_movements("SKU-1", None).expect("ledger").len(), movements);
     let before = snapshot(&oms);
     assert_eq!(
@@ -1167,11 +1209,207 @@ pub fn check_short_pick_without_stock_leaves_units_unfulfilled<S: Store>(factory
     finish(&oms);
 }
 
+/// Allocating a pending fulfilment order once stock is back reserves its
+/// lines by location priority, as placement does: it becomes `ready` at the
+/// location serving its first line and the units reserved elsewhere go into
+/// a new `ready` fulfilment order (`StockReserved`, the status change with
+/// the location as detail, `FulfillmentCreated`); the ledger records the
+/// reservations; it leaves the pending list; the units then ship as usual.
+pub fn check_allocate_pending_fulfillment<S: Store>(factory: Factory<'_, S>) {
+    let oms = engine(factory);
+    stock(
+        &oms,
+        &[("WH-A", 1), ("WH-B", 2), ("WH-C", 3)],
+        &[("SKU-1", "WH-A", 3), ("SKU-2", "WH-A", 2)],
+    );
+    let order = oms.place_order(&draft(&[("SKU-1", 3), ("SKU-2", 2)])).expect("place");
+    let f = oms.fulfil(order.id).expect("fulfil").remove(0);
+    oms.create_pick_list("WH-A", &[f.id]).expect("pick list");
+    oms.confirm_pick(f.id, &[picked(1, 1), picked(2, 1)]).expect("short pick");
+    let pending = oms.pending_fulfillments(None, 10).expect("pending").remove(0);
+    assert_eq!(
+        shape(std::slice::from_ref(&pending)),
+        [row("WH-A", FulfillmentStatus::Pending, vec![fl(1, "SKU-1", 2), fl(2, "SKU-2", 1)])]
+    );
+
+    oms.receive_stock("SKU-1", "WH-B", 1, "PO-2").expect("receive");
+    oms.receive_stock("SKU-1", "WH-C", 4, "PO-2").expect("receive");
+    oms.receive_stock("SKU-2", "WH-C", 1, "PO-2").expect("receive");
+    let from = all_events(&oms).len();
+    let allocated = oms.allocate_fulfillment(pending.id).expect("allocate");
+    assert_eq!(
+        shape(&allocated),
+        [
+            row("WH-B", FulfillmentStatus::Ready, vec![fl(1, "SKU-1", 1)]),
+            row("WH-C", FulfillmentStatus::Ready, vec![fl(1, "SKU-1", 1), fl(2, "SKU-2", 1)]),
+        ]
+    );
+    assert_eq!(allocated[0].id, pending.id, "the pending one itself becomes ready");
+    assert_eq!(oms.fulfillment(pending.id).expect("read"), allocated[0]);
+    assert_eq!(level(&oms, "SKU-1", "WH-B"), (1, 1));
+    assert_eq!(level(&oms, "SKU-1", "WH-C"), (4, 1));
+    assert_eq!(level(&oms, "SKU-2", "WH-C"), (1, 1));
+    let reference = order.id.to_string();
+    assert_eq!(
+        ledger(&oms, "SKU-2", "WH-C"),
+        [
+            mv(MovementKind::Receipt, 1, 0, None, "PO-2"),
+            mv(MovementKind::Reservation, 0, 1, None, &reference),
+        ]
+    );
+    let new = &allocated[1];
+    assert_eq!(
+        events_after(&oms, from),
+        [
+            (
+                stream::order(order.id),
+                DomainEvent::StockReserved {
+                    order_id: order.id,
+                    allocations: vec![
+                        alloc(1, "SKU-1", "WH-B", 1),
+                        alloc(1, "SKU-1", "WH-C", 1),
+                        alloc(2, "SKU-2", "WH-C", 1),
+                    ],
+                }
+            ),
+            (
+                stream::fulfillment(pending.id),
+                DomainEvent::FulfillmentStatusChanged {
+                    fulfillment_id: pending.id,
+                    order_id: order.id,
+                    action: FulfillmentAction::Allocate,
+                    from: FulfillmentStatus::Pending,
+                    to: FulfillmentStatus::Ready,
+                    detail: Some("reserved at WH-B".into()),
+                }
+            ),
+            (
+                stream::fulfillment(new.id),
+                DomainEvent::FulfillmentCreated {
+                    fulfillment_id: new.id,
+                    order_id: order.id,
+                    location: "WH-C".into(),
+                    lines: vec![fl(1, "SKU-1", 1), fl(2, "SKU-2", 1)],
+                    status: FulfillmentStatus::Ready,
+                }
+            ),
+        ]
+    );
+    assert!(oms.pending_fulfillments(None, 10).expect("pending").is_empty());
+    assert_eq!(status(&oms, order.id), OrderStatus::Processing);
+    finish(&oms);
+
+    let packed = oms.pack(f.id, &[package("BOX-1", &[(1, 1), (2, 1)])]).expect("pack");
+    oms.ship(packed.id, CARRIER, "ground").expect("ship");
+    for f in &allocated {
+        oms.create_pick_list(&f.location, &[f.id]).expect("pick list");
+        let lines: Vec<PickedLine> =
+            f.lines.iter().map(|l| picked(l.line_id, l.quantity)).collect();
+        oms.confirm_pick(f.id, &lines).expect("pick in full");
+        oms.pack(f.id, &[whole(f)]).expect("pack");
+        oms.ship(f.id, CARRIER, "ground").expect("ship");
+    }
+    assert_eq!(status(&oms, order.id), OrderStatus::Shipped);
+    assert_eq!(level(&oms, "SKU-1", "WH-C"), (3, 0));
+    finish(&oms);
+}
+
+/// Allocation refuses, changing nothing: without enough stock for every
+/// line (`InsufficientStock` listing each short line, though one line could
+/// be reserved), for a fulfilment order that is not pending, and for an
+/// unknown one. A pending fulfilment order cannot be picked or held; it can
+/// be cancelled (no stock moves, no reservation changes), and fulfilling
+/// the order then puts its units into a new pending one. The pending list
+/// pages by id.
+pub fn check_allocate_errors_change_nothing<S: Store>(factory: Factory<'_, S>) {
+    let oms = engine(factory);
+    stock(&oms, &[("WH-A", 1), ("WH-B", 2)], &[("SKU-1", "WH-A", 6), ("SKU-2", "WH-A", 3)]);
+    let order = oms.place_order(&draft(&[("SKU-1", 3), ("SKU-2", 2)])).expect("place");
+    let other = oms.place_order(&draft(&[("SKU-1", 3)])).expect("place another");
+    let mut pendings = Vec::new();
+    for (id, short) in
+        [(order.id, vec![picked(1, 1), picked(2, 1)]), (other.id, vec![picked(1, 2)])]
+    {
+        let f = oms.fulfil(id).expect("fulfil").remove(0);
+        oms.create_pick_list("WH-A", &[f.id]).expect("pick list");
+        oms.confirm_pick(f.id, &short).expect("short pick");
+        let all = oms.fulfillments(id).expect("fulfillments");
+        pendings.push(all.last().expect("a pending one").clone());
+    }
+    // The first order's short pick wrote off 2 of SKU-1 and 1 of SKU-2; the
+    // second's 1 more of SKU-1. One unit of SKU-2 comes back, none of SKU-1.
+    oms.receive_stock("SKU-2", "WH-B", 1, "PO-2").expect("receive");
+    let listed = oms.pending_fulfillments(None, 10).expect("pending");
+    assert_eq!(listed, pendings);
+    assert_eq!(oms.pending_fulfillments(Some(pendings[0].id), 10).expect("page"), pendings[1..]);
+    assert_eq!(oms.pending_fulfillments(None, 1).expect("page"), pendings[..1]);
+
+    let before = snapshot(&oms);
+    let (sku, requested, available, shortages) =
+        expect_insufficient(oms.allocate_fulfillment(pendings[0].id));
+    assert_unchanged(&oms, &before, "allocate without stock");
+    assert_eq!((sku.as_str(), requested, available), ("SKU-1", 2, 0));
+    assert_eq!(shortages.len(), 1, "SKU-2 could be reserved: {shortages:?}");
+
+    let ready = oms.fulfillments(order.id).expect("fulfillments").remove(0);
+    assert_eq!(
+        refused_transition(
+            &oms,
+            &before,
+            "allocate a picked one",
+            oms.allocate_fulfillment(ready.id)
+        ),
+        fo_transition("picked", "allocate")
+    );
+    assert_eq!(
+        refused_transition(
+            &oms,
+            &before,
+            "pick a pending one",
+            oms.create_pick_list("WH-A", &[pendings[0].id])
+        ),
+        fo_transition("pending", "start_picking")
+    );
+    assert_eq!(
+        refused_transition(
+            &oms,
+            &before,
+            "hold a pending one",
+            oms.hold_fulfillment(pendings[0].id, "wait")
+        ),
+        fo_transition("pending", "hold")
+    );
+    assert_eq!(
+        refused_not_found(
+            &oms,
+            &before,
+            "allocate an unknown one",
+            oms.allocate_fulfillment(FulfillmentId::from(u128::MAX))
+        ),
+        ("fulfillment order", FulfillmentId::from(u128::MAX).to_string())
+    );
+
+    let levels = before.levels.clone();
+    let reservations = before.reservations.clone();
+    let cancelled = oms.cancel_fulfillment(pendings[0].id, "re-plan").expect("cancel pending");
+    assert_eq!(cancelled.status, FulfillmentStatus::Cancelled);
+    let after = snapshot(&oms);
+    assert_eq!((after.levels, after.reservations), (levels, reservations), "nothing reserved");
+    assert_eq!(oms.pending_fulfillments(None, 10).expect("pending"), pendings[1..]);
+    let again = oms.fulfil(order.id).expect("fulfil again");
+    assert_eq!(
+        shape(&again),
+        [row("WH-A", FulfillmentStatus::Pending, vec![fl(1, "SKU-1", 2), fl(2, "SKU-2", 1)])]
+    );
+    assert!(oms.fulfil(order.id).expect("and again").is_empty());
+    finish(&oms);
+}
+
 /// Nothing picked: the fulfilment order is cancelled (no lines left,
 /// reason `short pick: nothing picked`, `FulfillmentCancelled`). With stock
-/// elsewhere the units move there in a new fulfilment order; with none the
-/// order falls back to `placed` with the units unreserved, and cancelling
-/// them cancels the order.
+/// elsewhere the units move there in a new fulfilment order; with none they
+/// go into a `pending` one (the order stays `processing`), and cancelling
+/// them cancels it and the order.
 pub fn check_nothing_picked_cancels_the_fulfillment<S: Store>(factory: Factory<'_, S>) {
     let oms = engine(factory);
     stock(
@@ -1220,17 +1458,28 @@ pub fn check_nothing_picked_cancels_the_fulfillment<S: Store>(factory: Factory<'
             "FulfillmentCancelled",
             "StockAdjusted",
             "UnitsUnfulfilled",
-            "OrderStatusChanged"
+            "FulfillmentCreated"
         ]
     );
-    assert_eq!(status(&oms, lonely.id), OrderStatus::Placed, "no open fulfilment order left");
+    let all = oms.fulfillments(lonely.id).expect("fulfillments");
+    assert_eq!(
+        shape(&all),
+        [
+            row("WH-A", FulfillmentStatus::Cancelled, vec![]),
+            row("WH-A", FulfillmentStatus::Pending, vec![fl(1, "SKU-3", 1)]),
+        ]
+    );
+    assert_eq!(status(&oms, lonely.id), OrderStatus::Processing, "the pending one is open");
     assert!(held(&oms, lonely.id).is_empty());
     assert_eq!(level(&oms, "SKU-3", "WH-A"), (0, 0));
     let from = all_events(&oms).len();
     let all_units = [LineCancel { line_id: 1, quantity: None }];
     let gone = oms.cancel_lines(lonely.id, &all_units, "out of stock").expect("cancel");
     assert_eq!(gone.status, OrderStatus::Cancelled);
-    assert_eq!(kinds_after(&oms, from), ["OrderLinesCancelled", "OrderCancelled"]);
+    assert_eq!(
+        kinds_after(&oms, from),
+        ["FulfillmentCancelled", "OrderLinesCancelled", "OrderCancelled"]
+    );
     finish(&oms);
 }
 
@@ -2930,10 +3179,11 @@ pub fn check_cancel_lines_cancels_only_unshipped_units<S: Store>(factory: Factor
 }
 
 /// After a short pick with no stock elsewhere left units unreserved and the
-/// order fell back to `placed`, lowering the line by an edit must give up
-/// the unreserved units first, as `cancel_lines` does: the units still
-/// reserved stay reserved. (Lowering a line is the same promise as
-/// cancelling its units.)
+/// order fell back to `placed` (both its fulfilment orders, the pending one
+/// too, cancelled), lowering the line by an edit must give up the
+/// unreserved units first, as `cancel_lines` does: the units still reserved
+/// stay reserved. (Lowering a line is the same promise as cancelling its
+/// units.)
 pub fn check_edit_after_short_pick_keeps_units_accounted<S: Store>(factory: Factory<'_, S>) {
     let oms = engine(factory);
     stock(&oms, &[("WH-A", 1)], &[("SKU-1", "WH-A", 3)]);
@@ -2941,9 +3191,11 @@ pub fn check_edit_after_short_pick_keeps_units_accounted<S: Store>(factory: Fact
     let f = oms.fulfil(order.id).expect("fulfil").remove(0);
     oms.create_pick_list("WH-A", &[f.id]).expect("pick list");
     oms.confirm_pick(f.id, &[picked(1, 1)]).expect("short pick");
-    // One unit reserved and picked, two unreserved; cancelling the
-    // fulfilment order puts the picked unit back, still reserved.
+    // One unit reserved and picked, two unreserved (pending); cancelling
+    // both fulfilment orders puts the picked unit back, still reserved.
     oms.cancel_fulfillment(f.id, "re-plan").expect("cancel the fulfilment order");
+    let pending = oms.pending_fulfillments(None, 10).expect("pending").remove(0);
+    oms.cancel_fulfillment(pending.id, "re-plan").expect("cancel the pending one");
     assert_eq!(status(&oms, order.id), OrderStatus::Placed);
     assert_eq!(held(&oms, order.id), [h(1, "SKU-1", "WH-A", 1)]);
 
@@ -2972,6 +3224,7 @@ pub fn check_edit_after_short_pick_keeps_units_accounted<S: Store>(factory: Fact
     assert_eq!(held(&oms, order.id), [h(1, "SKU-1", "WH-A", 1)]);
     let again = oms.fulfil(order.id).expect("fulfil the reserved unit");
     assert_eq!(shape(&again), [row("WH-A", FulfillmentStatus::Ready, vec![fl(1, "SKU-1", 1)])]);
+    assert!(oms.pending_fulfillments(None, 10).expect("pending").is_empty(), "none unreserved");
     finish(&oms);
 }
 

@@ -1,5 +1,7 @@
 //! Fulfilment properties: random sequences of placements, fulfilment,
-//! pick lists, picks (with random short picks), packing, shipping (by
+//! pick lists, picks (with random short picks, whose units no location has
+//! wait in `pending` fulfilment orders), allocation of pending fulfilment
+//! orders, packing, shipping (by
 //! service and by rate shopping), carrier tracking events, holds and
 //! cancellations of fulfilment orders, line and order cancellations, line
 //! quantity edits and receipts, against a fresh engine, checked against a
@@ -15,7 +17,8 @@
 //!
 //! - no order line ever ships more units than it orders;
 //! - for each order line and location, the active reservation equals the
-//!   units of the line in open fulfilment orders there plus the units
+//!   units of the line in open fulfilment orders there (`pending` ones
+//!   aside: they hold no reservation) plus the units
 //!   reserved there but not yet in a fulfilment order (as the model
 //!   tracks them);
 //! - for each order line, shipped + reserved + unreserved = ordered, with
@@ -164,6 +167,9 @@ enum Op {
     CancelFulfillment {
         fo: Pick,
     },
+    Allocate {
+        fo: Pick,
+    },
     CancelLines {
         order: Pick,
         line: u8,
@@ -224,6 +230,7 @@ impl fmt::Debug for Op {
             Op::Hold { fo } => write!(f, "hold fo {fo:?}"),
             Op::Release { fo } => write!(f, "release fo {fo:?}"),
             Op::CancelFulfillment { fo } => write!(f, "cancel fo {fo:?}"),
+            Op::Allocate { fo } => write!(f, "allocate fo {fo:?}"),
             Op::CancelLines { order, line, quantity } => match quantity {
                 Some(q) => write!(f, "cancel {q} of line @{line} of order {order:?}"),
                 None => write!(f, "cancel all of line @{line} of order {order:?}"),
@@ -273,6 +280,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => pick().prop_map(|fo| Op::Hold { fo }),
         1 => pick().prop_map(|fo| Op::Release { fo }),
         2 => pick().prop_map(|fo| Op::CancelFulfillment { fo }),
+        2 => pick().prop_map(|fo| Op::Allocate { fo }),
         2 => (pick(), any::<u8>(), option::weighted(0.6, 1i64..=3))
             .prop_map(|(order, line, quantity)| Op::CancelLines { order, line, quantity }),
         1 => pick().prop_map(|order| Op::CancelOrder { order }),
@@ -297,6 +305,9 @@ struct ModelLine {
     shipped: u32,
     /// Units neither shipped nor reserved (a short pick found no stock).
     unreserved: u32,
+    /// Where the line's newest reservation row was made: where `fulfil`
+    /// puts its unreserved units awaiting stock.
+    last_location: String,
 }
 
 /// What the model knows of an order.
@@ -346,8 +357,8 @@ struct Model {
     fos: Vec<ModelFo>,
 }
 
-/// Fulfilment orders as `(location, lines (line, sku, units))`.
-type Shapes = Vec<(String, Vec<(u32, String, u32)>)>;
+/// Fulfilment orders as `(location, status, lines (line, sku, units))`.
+type Shapes = Vec<(String, FulfillmentStatus, Vec<(u32, String, u32)>)>;
 
 /// A prediction: success, or the kind of error.
 type Prediction<T> = Result<T, &'static str>;
@@ -382,11 +393,12 @@ impl Model {
         all.into_iter().map(|(_, c)| c).collect()
     }
 
-    /// Units of a line in open fulfilment orders at a location.
+    /// Units of a line in open fulfilment orders at a location (`pending`
+    /// ones aside: they hold nothing there).
     fn open_units(&self, order: OrderId, line: u32, location: &str) -> i64 {
         self.fos
             .iter()
-            .filter(|f| f.order == order && f.location == location && f.status.is_open())
+            .filter(|f| f.order == order && f.location == location && f.status.holds_stock())
             .map(|f| i64::from(f.units_of(line)))
             .sum()
     }
@@ -418,6 +430,26 @@ impl Model {
             OrderStatus::Shipped
         };
         self.orders.get_mut(&id).expect("modelled order").status = status;
+    }
+
+    /// Units of a line in open `pending` fulfilment orders.
+    fn pending_units(&self, order: OrderId, line: u32) -> u32 {
+        self.fos
+            .iter()
+            .filter(|f| f.order == order && f.status == FulfillmentStatus::Pending)
+            .map(|f| f.units_of(line))
+            .sum()
+    }
+
+    /// Reserves `units` of a line at `location`: grows its active
+    /// reservation there, or makes a new one (the line's newest).
+    fn reserve(&mut self, id: OrderId, line: u32, location: &str, units: i64) {
+        let order = self.orders.get_mut(&id).expect("modelled order");
+        let held = order.held.entry((line, location.to_owned())).or_default();
+        if *held == 0 {
+            order.lines.get_mut(&line).expect("line").last_location = location.to_owned();
+        }
+        *held += units;
     }
 
     /// Releases `units` of a line's reservations, least preferred location first.
@@ -592,6 +624,7 @@ impl<'a, S: Store> World<'a, S> {
             Op::Hold { fo } => self.hold(*fo),
             Op::Release { fo } => self.release(*fo),
             Op::CancelFulfillment { fo } => self.cancel_fulfillment(*fo),
+            Op::Allocate { fo } => self.allocate(*fo),
             Op::CancelLines { order, line, quantity } => {
                 self.cancel_lines(*order, *line, *quantity)
             }
@@ -657,13 +690,22 @@ impl<'a, S: Store> World<'a, S> {
             .iter()
             .enumerate()
             .map(|(i, (s, q))| {
+                let line_id = i as u32 + 1;
+                // Rows are made in preference order: the newest is the last location used.
+                let last_location = Model::preferred()
+                    .into_iter()
+                    .rev()
+                    .find(|code| held.contains_key(&(line_id, (*code).to_owned())))
+                    .unwrap_or_default()
+                    .to_owned();
                 let line = ModelLine {
                     sku: SKUS[*s].to_owned(),
                     quantity: *q as u32,
                     shipped: 0,
                     unreserved: 0,
+                    last_location,
                 };
-                (i as u32 + 1, line)
+                (line_id, line)
             })
             .collect();
         self.model.orders.insert(order.id, ModelOrder { status: OrderStatus::Placed, lines, held });
@@ -705,11 +747,30 @@ impl<'a, S: Store> World<'a, S> {
                 ));
             }
         }
-        let expected: Shapes = by_location
+        // Units reserved nowhere and awaiting stock in no pending fulfilment
+        // order go into pending ones where each line was last reserved.
+        let mut awaiting: BTreeMap<String, Vec<(u32, String, u32)>> = BTreeMap::new();
+        for (line, l) in &order.lines {
+            let missing = l.unreserved - self.model.pending_units(id, *line);
+            if missing > 0 {
+                awaiting.entry(l.last_location.clone()).or_default().push((
+                    *line,
+                    l.sku.clone(),
+                    missing,
+                ));
+            }
+        }
+        let ready = by_location
             .into_iter()
-            .map(|(location, mut lines)| {
+            .map(|(location, lines)| (location, FulfillmentStatus::Ready, lines));
+        let pending = awaiting
+            .into_iter()
+            .map(|(location, lines)| (location, FulfillmentStatus::Pending, lines));
+        let expected: Shapes = ready
+            .chain(pending)
+            .map(|(location, status, mut lines)| {
                 lines.sort();
-                (location, lines)
+                (location, status, lines)
             })
             .collect();
         self.adopt(id, &created, expected)?;
@@ -725,6 +786,7 @@ impl<'a, S: Store> World<'a, S> {
             .map(|f| {
                 (
                     f.location.clone(),
+                    f.status,
                     f.lines.iter().map(|l| (l.line_id, l.sku.clone(), l.quantity)).collect(),
                 )
             })
@@ -733,7 +795,7 @@ impl<'a, S: Store> World<'a, S> {
             return Err(format!("new fulfilment orders {got:?}; the model expects {expected:?}"));
         }
         for f in created {
-            if f.status != FulfillmentStatus::Ready || f.order_id != order {
+            if f.order_id != order {
                 return Err(format!(
                     "new fulfilment order {} is {} of order {}",
                     f.id, f.status, f.order_id
@@ -746,7 +808,7 @@ impl<'a, S: Store> World<'a, S> {
                 id: f.id,
                 order,
                 location: f.location.clone(),
-                status: FulfillmentStatus::Ready,
+                status: f.status,
                 held_from: None,
                 lines: f.lines.iter().map(|l| (l.line_id, l.sku.clone(), l.quantity)).collect(),
                 tracking_number: None,
@@ -868,6 +930,7 @@ impl<'a, S: Store> World<'a, S> {
         // Short units are written off, then re-reserved elsewhere by preference.
         let order_id = fo.order;
         let mut moved: BTreeMap<String, Vec<(u32, String, u32)>> = BTreeMap::new();
+        let mut awaiting = Vec::new();
         for (line, sku, units) in shorts {
             let units = i64::from(units);
             self.model.books.entry((sku.clone(), fo.location.clone())).or_default().written_off +=
@@ -889,8 +952,7 @@ impl<'a, S: Store> World<'a, S> {
                 let take = self.model.available(&sku, code).min(remaining);
                 if take > 0 {
                     remaining -= take;
-                    let order = self.model.orders.get_mut(&order_id).expect("modelled order");
-                    *order.held.entry((line, code.to_owned())).or_default() += take;
+                    self.model.reserve(order_id, line, code, take);
                     moved.entry(code.to_owned()).or_default().push((
                         line,
                         sku.clone(),
@@ -900,11 +962,22 @@ impl<'a, S: Store> World<'a, S> {
             }
             let order = self.model.orders.get_mut(&order_id).expect("modelled order");
             order.lines.get_mut(&line).expect("line").unreserved += remaining as u32;
+            if remaining > 0 {
+                awaiting.push((line, sku.clone(), remaining as u32));
+            }
         }
         let all = self.oms.fulfillments(order_id).map_err(|e| format!("fulfillments: {e:?}"))?;
         let created: Vec<FulfillmentOrder> =
             all.into_iter().filter(|f| !before.contains(&f.id)).collect();
-        self.adopt(order_id, &created, moved.into_iter().collect())?;
+        let mut expected: Shapes = moved
+            .into_iter()
+            .map(|(location, lines)| (location, FulfillmentStatus::Ready, lines))
+            .collect();
+        if !awaiting.is_empty() {
+            // Units no location has wait at the picking location.
+            expected.push((fo.location.clone(), FulfillmentStatus::Pending, awaiting));
+        }
+        self.adopt(order_id, &created, expected)?;
         self.model.roll_up(order_id);
         Ok(())
     }
@@ -1057,6 +1130,7 @@ impl<'a, S: Store> World<'a, S> {
         }
         let i = moving[pick as usize % moving.len()];
         match self.model.fos[i].status {
+            F::Pending => self.allocate(exact(i)),
             F::Ready => self.start_picking(exact(i), None),
             F::Picking => self.confirm_pick(exact(i), short),
             F::Picked => self.pack(exact(i), split),
@@ -1131,7 +1205,7 @@ impl<'a, S: Store> World<'a, S> {
 
     fn hold(&mut self, pick: Pick) -> Verdict {
         let index =
-            self.pick_fo(pick, |f| f.status.is_open() && f.status != FulfillmentStatus::OnHold);
+            self.pick_fo(pick, |f| f.status.holds_stock() && f.status != FulfillmentStatus::OnHold);
         let (id, label) = self.fo_id(index, pick);
         let prediction: Prediction<()> = match index.map(|i| self.model.fos[i].status) {
             None => Err("NotFound"),
@@ -1165,6 +1239,92 @@ impl<'a, S: Store> World<'a, S> {
             let f = &mut self.model.fos[index.expect("known")];
             f.status = f.held_from.take().expect("held from");
         }
+        Ok(())
+    }
+
+    /// Reserves a pending fulfilment order's lines by preference, all or
+    /// nothing; it becomes ready at the location of its first allocation,
+    /// the other locations' units go into new ready fulfilment orders.
+    fn allocate(&mut self, pick: Pick) -> Verdict {
+        let index = self.pick_fo(pick, |f| f.status == FulfillmentStatus::Pending);
+        let (id, label) = self.fo_id(index, pick);
+        // (line, sku, location, units) in the order the engine reserves them.
+        let mut plan: Vec<(u32, String, &str, i64)> = Vec::new();
+        let prediction: Prediction<()> = match index.map(|i| &self.model.fos[i]) {
+            None => Err("NotFound"),
+            Some(f) if f.status != FulfillmentStatus::Pending => Err("InvalidTransition"),
+            Some(f) => {
+                let mut taken: BTreeMap<(String, &str), i64> = BTreeMap::new();
+                let mut short = false;
+                for (line, sku, units) in &f.lines {
+                    let free = |code: &str, taken: &BTreeMap<(String, &str), i64>| {
+                        self.model.available(sku, code)
+                            - taken.get(&(sku.clone(), code)).copied().unwrap_or(0)
+                    };
+                    let total: i64 = Model::preferred().into_iter().map(|c| free(c, &taken)).sum();
+                    if total < i64::from(*units) {
+                        short = true;
+                        continue;
+                    }
+                    let mut remaining = i64::from(*units);
+                    for code in Model::preferred() {
+                        let take = free(code, &taken).min(remaining);
+                        if take > 0 {
+                            *taken.entry((sku.clone(), code)).or_default() += take;
+                            plan.push((*line, sku.clone(), code, take));
+                            remaining -= take;
+                        }
+                    }
+                }
+                if short {
+                    Err("InsufficientStock")
+                } else {
+                    Ok(())
+                }
+            }
+        };
+        let result = self.oms.allocate_fulfillment(id);
+        let Some(allocated) =
+            self.judge(format!("allocate_fulfillment({label})"), &prediction, result)?
+        else {
+            return Ok(());
+        };
+        let i = index.expect("known");
+        let order = self.model.fos[i].order;
+        let mut groups: Vec<(String, Vec<(u32, String, u32)>)> = Vec::new();
+        for (line, sku, code, take) in &plan {
+            self.model.reserve(order, *line, code, *take);
+            let l = self.model.orders.get_mut(&order).expect("modelled order");
+            l.lines.get_mut(line).expect("line").unreserved -= *take as u32;
+            let entry = (*line, sku.clone(), *take as u32);
+            match groups.iter_mut().find(|(c, _)| c == code) {
+                Some((_, lines)) => lines.push(entry),
+                None => groups.push(((*code).to_owned(), vec![entry])),
+            }
+        }
+        let mut groups = groups.into_iter();
+        let (location, lines) = groups.next().expect("a pending fulfilment order has units");
+        let Some((first, rest)) = allocated.split_first() else {
+            return Err(format!("allocate_fulfillment({label}) returned nothing"));
+        };
+        let got_lines: Vec<(u32, String, u32)> =
+            first.lines.iter().map(|l| (l.line_id, l.sku.clone(), l.quantity)).collect();
+        if (first.id, first.status, &first.location, &got_lines)
+            != (id, FulfillmentStatus::Ready, &location, &lines)
+        {
+            return Err(format!(
+                "{label} came back {} at {} with {got_lines:?}; the model expects ready at {location} with {lines:?}",
+                first.status, first.location
+            ));
+        }
+        let f = &mut self.model.fos[i];
+        f.status = FulfillmentStatus::Ready;
+        f.location = location;
+        f.lines = lines;
+        let expected: Shapes =
+            groups.map(|(location, lines)| (location, FulfillmentStatus::Ready, lines)).collect();
+        self.adopt(order, rest, expected)?;
+        self.model.roll_up(order);
         Ok(())
     }
 
@@ -1322,10 +1482,10 @@ impl<'a, S: Store> World<'a, S> {
             let o = self.model.orders.get_mut(&id).expect("modelled order");
             o.lines.get_mut(&line_id).expect("line").unreserved -= from_unreserved;
         }
-        let o = self.model.orders.get_mut(&id).expect("modelled order");
         for (code, take) in reserve {
-            *o.held.entry((line_id, code.to_owned())).or_default() += take;
+            self.model.reserve(id, line_id, code, take);
         }
+        let o = self.model.orders.get_mut(&id).expect("modelled order");
         o.lines.get_mut(&line_id).expect("line").quantity = new as u32;
         Ok(())
     }
@@ -1414,7 +1574,7 @@ impl<'a, S: Store> World<'a, S> {
                     let held = active.get(&(line.id, code.to_owned())).copied().unwrap_or(0);
                     let in_fos: i64 = fos
                         .iter()
-                        .filter(|f| f.status.is_open() && f.location == code)
+                        .filter(|f| f.status.holds_stock() && f.location == code)
                         .map(|f| i64::from(f.units_of(line.id)))
                         .sum();
                     let unassigned =

@@ -20,9 +20,10 @@ use omskit_core::{
 ///   (`UnitsUnfulfilled`), at most as many as those events left after later
 ///   cancellations; cancelled orders hold no reservation and have no open
 ///   fulfilment order;
-/// - a line never ships more units than are ordered, and the open
-///   fulfilment orders of a line at a location never hold more units than
-///   are reserved there;
+/// - a line never ships more units than are ordered; the open fulfilment
+///   orders of a line at a location, `pending` ones aside, never hold more
+///   units than are reserved there, and its `pending` ones never hold more
+///   than its unreserved units;
 /// - a fulfilment order ships only lines of its order, with their SKUs; it
 ///   has a shipment exactly when it has shipped;
 /// - every shipped fulfilment order has, at its location, `Shipment`
@@ -155,6 +156,18 @@ pub fn invariant_violations<S: Store>(oms: &Oms<S>) -> Vec<String> {
                     continue;
                 }
                 let unreserved = ordered - shipped - held;
+                let pending: i64 = fulfillments
+                    .iter()
+                    .filter(|f| f.status == FulfillmentStatus::Pending)
+                    .map(|f| i64::from(f.units_of(line.id)))
+                    .sum();
+                if pending > unreserved {
+                    problems.push(format!(
+                        "order {} line {}: pending fulfillment orders await {pending} units, \
+                         only {unreserved} are unreserved",
+                        order.id, line.id
+                    ));
+                }
                 let may_lack = unfulfilled.get(&key).copied().unwrap_or(0);
                 if unreserved < 0 || unreserved > may_lack {
                     problems.push(format!(
@@ -287,7 +300,7 @@ fn check_fulfillments(
                     f.id, line.line_id
                 ));
             }
-            if f.status.is_open() {
+            if f.status.holds_stock() {
                 *open_at.entry((line.line_id, f.location.as_str())).or_default() +=
                     i64::from(line.quantity);
             }

@@ -243,7 +243,9 @@ pub(crate) fn expect_invalid_transition<T: Debug>(
 
 /// `(sku, requested, available, shortages)` of an `InsufficientStock`.
 #[track_caller]
-fn expect_insufficient<T: Debug>(result: Result<T>) -> (String, u64, u64, Vec<Shortage>) {
+pub(crate) fn expect_insufficient<T: Debug>(
+    result: Result<T>,
+) -> (String, u64, u64, Vec<Shortage>) {
     match result {
         Err(Error::InsufficientStock { sku, requested, available, shortages }) => {
             (sku, requested, available, shortages)

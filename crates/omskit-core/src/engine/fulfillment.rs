@@ -13,7 +13,8 @@ use super::{Oms, Work};
 use crate::error::{Error, Result};
 use crate::events::{stream, DomainEvent};
 use crate::fulfillment::{
-    open_units, FulfillmentAction, FulfillmentLine, FulfillmentOrder, Package, PickList, PickedLine,
+    open_units, pending_units, shipped_units, FulfillmentAction, FulfillmentLine, FulfillmentOrder,
+    FulfillmentStatus, Package, PickList, PickedLine,
 };
 use crate::id::{FulfillmentId, OrderId, PickListId};
 use crate::inventory::{Allocation, MovementKind, ReservationStatus};
@@ -27,11 +28,13 @@ const MAX_BIN_LEN: usize = 64;
 pub const MAX_PICK_LIST_SIZE: usize = 1_000;
 
 impl<S: Store> Oms<S> {
-    /// Creates fulfilment orders for every reserved unit of an order that
-    /// is not in an open fulfilment order yet: one per location (split
-    /// shipments), lines in line order. Returns the new fulfilment orders;
-    /// none when every reserved unit already has one. The order becomes
-    /// `processing`.
+    /// Creates fulfilment orders for every unit of an order that is not in
+    /// an open fulfilment order yet: reserved units in `ready` ones, one per
+    /// location (split shipments); units reserved nowhere (a short pick
+    /// found no stock, then their `pending` fulfilment order was cancelled)
+    /// in `pending` ones, at the location where they were last reserved.
+    /// Lines in line order. Returns the new fulfilment orders; none when
+    /// every unit already has one. The order becomes `processing`.
     ///
     /// # Errors
     /// `NotFound`; `InvalidTransition` for an order on hold, cancelled, or
@@ -55,15 +58,110 @@ impl<S: Store> Oms<S> {
                     });
                 }
             }
-            let mut created = Vec::with_capacity(by_location.len());
-            for (location, mut lines) in by_location {
+            let awaiting = unassigned_unreserved(&order, &held, &fulfillments)?;
+            let mut created = Vec::with_capacity(by_location.len() + awaiting.len());
+            let ready = by_location.into_iter().map(|group| (group, FulfillmentStatus::Ready));
+            let pending = awaiting.into_iter().map(|group| (group, FulfillmentStatus::Pending));
+            for ((location, mut lines), status) in ready.chain(pending) {
                 lines.sort_by_key(|l| l.line_id);
-                let f = create_fulfillment(w, order_id, &location, lines)?;
+                let f = create_fulfillment(w, order_id, &location, lines, status)?;
                 created.push(f.clone());
                 fulfillments.push(f);
             }
             save_rolled_up(w, &mut order, &fulfillments)?;
             Ok(created)
+        })
+    }
+
+    /// Reserves the units of a `pending` fulfilment order (stock is back):
+    /// every line in full, from active locations by priority as placement
+    /// does, or nothing at all. It becomes `ready` at the location that
+    /// serves its first line; units reserved elsewhere go into new `ready`
+    /// fulfilment orders, one per location. Returns it first, then the new
+    /// ones.
+    ///
+    /// # Errors
+    /// `NotFound`; `InvalidTransition` when it is not pending;
+    /// `InsufficientStock` listing every line that cannot be reserved in
+    /// full, with nothing changed.
+    pub fn allocate_fulfillment(&self, id: FulfillmentId) -> Result<Vec<FulfillmentOrder>> {
+        self.write(|w| {
+            let (mut order, mut fulfillments, index) = lock(w, id)?;
+            let mut f = fulfillments[index].clone();
+            let from = f.status;
+            f.apply(FulfillmentAction::Allocate, w.now)?;
+            let mut book = w.stock_book(f.lines.iter().map(|l| l.sku.as_str()))?;
+            let (mut reserved, mut shortages) = (Vec::new(), Vec::new());
+            for line in &f.lines {
+                match book.reserve(line.line_id, &line.sku, i64::from(line.quantity)) {
+                    Ok(found) => reserved.extend(found),
+                    Err(shortage) => shortages.push(shortage),
+                }
+            }
+            if !shortages.is_empty() {
+                // The attempt rolls back: the book's changes are never written.
+                return Err(Error::insufficient_stock(shortages));
+            }
+            let mut held = OrderReservations::load(w, order.id)?;
+            held.add(w, &reserved);
+            held.save(w, &book, &[], &reserved, "")?;
+            // Location → lines, in the order the locations served the lines.
+            let mut groups: Vec<(String, Vec<FulfillmentLine>)> = Vec::new();
+            for a in &reserved {
+                let line = FulfillmentLine {
+                    line_id: a.line_id,
+                    sku: a.sku.clone(),
+                    quantity: u32::try_from(a.quantity).unwrap_or(u32::MAX),
+                };
+                match groups.iter_mut().find(|(location, _)| *location == a.location) {
+                    Some((_, lines)) => lines.push(line),
+                    None => groups.push((a.location.clone(), vec![line])),
+                }
+            }
+            w.emit(
+                stream::order(order.id),
+                &DomainEvent::StockReserved { order_id: order.id, allocations: reserved },
+            )?;
+            let mut groups = groups.into_iter();
+            let Some((location, lines)) = groups.next() else {
+                return Err(Error::storage(format!("pending fulfillment order {id} has no units")));
+            };
+            f.location = location;
+            f.lines = lines;
+            w.tx.put_fulfillment(&f)?;
+            let detail = format!("reserved at {}", f.location);
+            emit_status(w, &f, FulfillmentAction::Allocate, from, Some(detail))?;
+            fulfillments[index] = f.clone();
+            let mut out = vec![f];
+            for (location, lines) in groups {
+                let created =
+                    create_fulfillment(w, order.id, &location, lines, FulfillmentStatus::Ready)?;
+                fulfillments.push(created.clone());
+                out.push(created);
+            }
+            save_rolled_up(w, &mut order, &fulfillments)?;
+            Ok(out)
+        })
+    }
+
+    /// Up to `limit` `pending` fulfilment orders (units awaiting stock) with
+    /// an id above `after` (from the first when `None`), oldest first: the
+    /// queue to [allocate](Oms::allocate_fulfillment) from once stock arrives.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    pub fn pending_fulfillments(
+        &self,
+        after: Option<FulfillmentId>,
+        limit: usize,
+    ) -> Result<Vec<FulfillmentOrder>> {
+        self.read(|tx| {
+            let ids = tx.pending_fulfillments(after, limit)?;
+            ids.into_iter()
+                .map(|id| {
+                    tx.fulfillment(id)?.ok_or_else(|| Error::not_found("fulfillment order", id))
+                })
+                .collect()
         })
     }
 
@@ -212,9 +310,10 @@ impl<S: Store> Oms<S> {
     /// `picked`); every line must be listed once. Units missing from a line
     /// (a short pick) are written off at the location through the stock
     /// ledger, then re-reserved at other locations by priority, in new
-    /// fulfilment orders; units no location has stay unreserved on the
-    /// order with a `UnitsUnfulfilled` event. A fulfilment order with
-    /// nothing picked is cancelled.
+    /// fulfilment orders; units no location has go into a new `pending`
+    /// fulfilment order at this location (awaiting stock, reserved nowhere),
+    /// with a `UnitsUnfulfilled` event. A fulfilment order with nothing
+    /// picked is cancelled.
     ///
     /// # Errors
     /// `Validation` (`picked[i].line_id` unknown or listed twice, a line
@@ -350,7 +449,9 @@ impl<S: Store> Oms<S> {
     /// order as unfulfilled and stay reserved (a later [`Oms::fulfil`] puts
     /// them in a new fulfilment order); when its location no longer takes
     /// reservations, each line is re-reserved elsewhere if it can be in
-    /// full. Picked units go back to their bin: stock does not change.
+    /// full. Picked units go back to their bin: stock does not change. The
+    /// units of a `pending` one were reserved nowhere and stay so (a later
+    /// [`Oms::fulfil`] puts them in a new `pending` one).
     ///
     /// # Errors
     /// `Validation` for an empty reason; `NotFound`; `InvalidTransition`
@@ -359,9 +460,12 @@ impl<S: Store> Oms<S> {
         check_text("reason", reason, 1)?;
         self.write(|w| {
             let (mut order, mut fulfillments, index) = lock(w, id)?;
+            let held_stock = fulfillments[index].status.holds_stock();
             cancel_one(w, &mut fulfillments[index], reason)?;
             let f = fulfillments[index].clone();
-            reallocate_from_inactive(w, &order, &f, reason)?;
+            if held_stock {
+                reallocate_from_inactive(w, &order, &f, reason)?;
+            }
             save_rolled_up(w, &mut order, &fulfillments)?;
             Ok(f)
         })
@@ -389,14 +493,17 @@ pub(super) fn lock(
     Ok((order, fulfillments, index))
 }
 
-/// Stores a new `ready` fulfilment order and emits `FulfillmentCreated`.
+/// Stores a new fulfilment order (`ready`, or `pending` for units reserved
+/// nowhere) and emits `FulfillmentCreated`.
 fn create_fulfillment(
     w: &mut Work<'_>,
     order_id: OrderId,
     location: &str,
     lines: Vec<FulfillmentLine>,
+    status: FulfillmentStatus,
 ) -> Result<FulfillmentOrder> {
-    let f = FulfillmentOrder::new(w.id(), order_id, location, lines, w.now);
+    let mut f = FulfillmentOrder::new(w.id(), order_id, location, lines, w.now);
+    f.status = status;
     w.tx.put_fulfillment(&f)?;
     let s = stream::fulfillment(f.id);
     w.new_stream(&s);
@@ -407,9 +514,43 @@ fn create_fulfillment(
             order_id,
             location: f.location.clone(),
             lines: f.lines.clone(),
+            status,
         },
     )?;
     Ok(f)
+}
+
+/// The units of each line reserved nowhere and in no open fulfilment order
+/// (left by a short pick whose `pending` fulfilment order was then
+/// cancelled), grouped by the location where the line was last reserved.
+fn unassigned_unreserved(
+    order: &Order,
+    held: &OrderReservations,
+    fulfillments: &[FulfillmentOrder],
+) -> Result<BTreeMap<String, Vec<FulfillmentLine>>> {
+    let mut by_location: BTreeMap<String, Vec<FulfillmentLine>> = BTreeMap::new();
+    for line in &order.lines {
+        let accounted = i64::from(shipped_units(fulfillments, line.id))
+            + held.reserved_units(line.id)
+            + i64::from(pending_units(fulfillments, line.id));
+        let missing = i64::from(line.quantity) - accounted;
+        if missing <= 0 {
+            continue;
+        }
+        // Placement reserved every line, so every line has a reservation row.
+        let Some(last) = held.list.iter().rev().find(|r| r.line_id == line.id) else {
+            return Err(Error::storage(format!(
+                "order {} line {} has units but no reservation ever",
+                order.id, line.id
+            )));
+        };
+        by_location.entry(last.location.clone()).or_default().push(FulfillmentLine {
+            line_id: line.id,
+            sku: line.sku.clone(),
+            quantity: u32::try_from(missing).unwrap_or(u32::MAX),
+        });
+    }
+    Ok(by_location)
 }
 
 /// Emits a `FulfillmentStatusChanged` for a transition just applied.
@@ -565,11 +706,18 @@ fn reallocate_short(
             &DomainEvent::StockReserved { order_id: order.id, allocations: reserved.clone() },
         )?;
     }
+    let mut awaiting = Vec::with_capacity(unfulfilled.len());
     for (line_id, sku, quantity) in unfulfilled {
         w.emit(
             stream::order(order.id),
-            &DomainEvent::UnitsUnfulfilled { order_id: order.id, line_id, sku, quantity },
+            &DomainEvent::UnitsUnfulfilled {
+                order_id: order.id,
+                line_id,
+                sku: sku.clone(),
+                quantity,
+            },
         )?;
+        awaiting.push(FulfillmentLine { line_id, sku, quantity });
     }
     let mut by_location: BTreeMap<String, Vec<FulfillmentLine>> = BTreeMap::new();
     for a in reserved {
@@ -579,10 +727,22 @@ fn reallocate_short(
             quantity: u32::try_from(a.quantity).unwrap_or(u32::MAX),
         });
     }
-    by_location
+    let mut created = by_location
         .into_iter()
-        .map(|(location, lines)| create_fulfillment(w, order.id, &location, lines))
-        .collect()
+        .map(|(location, lines)| {
+            create_fulfillment(w, order.id, &location, lines, FulfillmentStatus::Ready)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    if !awaiting.is_empty() {
+        created.push(create_fulfillment(
+            w,
+            order.id,
+            location,
+            awaiting,
+            FulfillmentStatus::Pending,
+        )?);
+    }
+    Ok(created)
 }
 
 /// After a cancellation at an inactive location, moves each line's

@@ -166,16 +166,21 @@ pub enum DomainEvent {
         /// The state now.
         to: OrderStatus,
     },
-    /// A fulfilment order was created from an order's reservations.
+    /// A fulfilment order was created: `ready`, from an order's
+    /// reservations, or `pending`, for units no location had.
     FulfillmentCreated {
         /// The fulfilment order.
         fulfillment_id: FulfillmentId,
         /// Its order.
         order_id: OrderId,
-        /// The location that ships it.
+        /// The location that ships it (for a `pending` one: where its
+        /// units ran short).
         location: String,
         /// What it ships.
         lines: Vec<FulfillmentLine>,
+        /// Its first state (`ready` in logs written before `pending` existed).
+        #[serde(default = "FulfillmentStatus::ready")]
+        status: FulfillmentStatus,
     },
     /// A fulfilment order moved to another state (picking, packed, on hold,
     /// released, in transit...); the dedicated events below cover the

@@ -21,6 +21,10 @@ use crate::shipping::{check_text, Parcel, Shipment};
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FulfillmentStatus {
+    /// Awaiting stock: a short pick left units no location had. It holds
+    /// no reservation; [`Oms::allocate_fulfillment`](crate::Oms::allocate_fulfillment)
+    /// reserves its units once stock is back and makes it `ready`.
+    Pending,
     /// Its units are reserved at its location; waiting to be picked.
     Ready,
     /// On a pick list: someone is walking the bins.
@@ -51,6 +55,7 @@ impl FulfillmentStatus {
     /// The name as stored (`ready`, `out_for_delivery`...).
     pub fn as_str(self) -> &'static str {
         match self {
+            FulfillmentStatus::Pending => "pending",
             FulfillmentStatus::Ready => "ready",
             FulfillmentStatus::Picking => "picking",
             FulfillmentStatus::Picked => "picked",
@@ -67,7 +72,8 @@ impl FulfillmentStatus {
     }
 
     /// Every state, in lifecycle order.
-    pub const ALL: [FulfillmentStatus; 12] = [
+    pub const ALL: [FulfillmentStatus; 13] = [
+        FulfillmentStatus::Pending,
         FulfillmentStatus::Ready,
         FulfillmentStatus::Picking,
         FulfillmentStatus::Picked,
@@ -92,11 +98,18 @@ impl FulfillmentStatus {
         })
     }
 
-    /// Whether its units are still at the location (not shipped, not cancelled).
+    /// `Ready`: the first state of fulfilment orders created before
+    /// `pending` existed (a serde default).
+    pub(crate) fn ready() -> FulfillmentStatus {
+        FulfillmentStatus::Ready
+    }
+
+    /// Whether its units are still to ship (not shipped, not cancelled).
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            FulfillmentStatus::Ready
+            FulfillmentStatus::Pending
+                | FulfillmentStatus::Ready
                 | FulfillmentStatus::Picking
                 | FulfillmentStatus::Picked
                 | FulfillmentStatus::Packed
@@ -109,6 +122,13 @@ impl FulfillmentStatus {
         !self.is_open() && self != FulfillmentStatus::Cancelled
     }
 
+    /// Whether its units are reserved at its location: open and not
+    /// `pending` (a hold keeps the reservation of the state it interrupted,
+    /// and `pending` cannot be held).
+    pub fn holds_stock(self) -> bool {
+        self.is_open() && self != FulfillmentStatus::Pending
+    }
+
     /// The transition table: `(from, action, to)`. An action missing for a
     /// state is an [`Error::InvalidTransition`]. `Release` returns to the
     /// state the hold interrupted (one row per such state).
@@ -116,6 +136,7 @@ impl FulfillmentStatus {
         use FulfillmentAction as A;
         use FulfillmentStatus as S;
         &[
+            (S::Pending, A::Allocate, S::Ready),
             (S::Ready, A::StartPicking, S::Picking),
             (S::Picking, A::ConfirmPick, S::Picked),
             (S::Picked, A::Pack, S::Packed),
@@ -140,6 +161,7 @@ impl FulfillmentStatus {
             (S::OnHold, A::Release, S::Picking),
             (S::OnHold, A::Release, S::Picked),
             (S::OnHold, A::Release, S::Packed),
+            (S::Pending, A::Cancel, S::Cancelled),
             (S::Ready, A::Cancel, S::Cancelled),
             (S::Picking, A::Cancel, S::Cancelled),
             (S::Picked, A::Cancel, S::Cancelled),
@@ -176,6 +198,8 @@ const ENTITY: &str = "fulfillment order";
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum FulfillmentAction {
+    /// Reserve the units of a `pending` one, now that stock is back.
+    Allocate,
     /// Put on a pick list.
     StartPicking,
     /// Confirm what was picked.
@@ -206,6 +230,7 @@ impl FulfillmentAction {
     /// The name as used in errors and diagrams.
     pub fn as_str(self) -> &'static str {
         match self {
+            FulfillmentAction::Allocate => "allocate",
             FulfillmentAction::StartPicking => "start_picking",
             FulfillmentAction::ConfirmPick => "confirm_pick",
             FulfillmentAction::Pack => "pack",
@@ -264,7 +289,8 @@ pub struct FulfillmentOrder {
     pub id: FulfillmentId,
     /// The order it fulfils.
     pub order_id: OrderId,
-    /// The location that ships it.
+    /// The location that ships it; while `pending`, where its units ran
+    /// short (allocation moves it to where they are reserved).
     pub location: String,
     /// State.
     pub status: FulfillmentStatus,
@@ -422,11 +448,21 @@ impl FulfillmentOrder {
     }
 }
 
-/// Units of one order line at one location, for the engine's bookkeeping.
+/// Units of one order line reserved at one location and in a fulfilment
+/// order, for the engine's bookkeeping (`pending` ones hold no units there).
 pub(crate) fn open_units(fulfillments: &[FulfillmentOrder], line_id: u32, location: &str) -> u32 {
     fulfillments
         .iter()
-        .filter(|f| f.status.is_open() && f.location == location)
+        .filter(|f| f.status.holds_stock() && f.location == location)
+        .map(|f| f.units_of(line_id))
+        .sum()
+}
+
+/// Units of one order line in open `pending` fulfilment orders.
+pub(crate) fn pending_units(fulfillments: &[FulfillmentOrder], line_id: u32) -> u32 {
+    fulfillments
+        .iter()
+        .filter(|f| f.status == FulfillmentStatus::Pending)
         .map(|f| f.units_of(line_id))
         .sum()
 }

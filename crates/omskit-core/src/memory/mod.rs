@@ -485,6 +485,26 @@ impl StoreTx for MemoryTx<'_> {
         Ok(())
     }
 
+    fn pending_fulfillments(
+        &mut self,
+        after: Option<FulfillmentId>,
+        limit: usize,
+    ) -> Result<Vec<FulfillmentId>> {
+        // A scan, as for overdue ones: the memory store is for tests and small runs.
+        let start = match after {
+            Some(id) => std::ops::Bound::Excluded(id),
+            None => std::ops::Bound::Unbounded,
+        };
+        Ok(self
+            .tables
+            .fulfillments
+            .range((start, std::ops::Bound::Unbounded))
+            .filter(|(_, f)| f.status == FulfillmentStatus::Pending)
+            .take(limit)
+            .map(|(id, _)| *id)
+            .collect())
+    }
+
     fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>> {
         Ok(self
             .tables

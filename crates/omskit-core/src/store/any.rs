@@ -136,6 +136,14 @@ impl StoreTx for Box<dyn DynTx + '_> {
     fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>> {
         (**self).overdue_fulfillments(now)
     }
+
+    fn pending_fulfillments(
+        &mut self,
+        after: Option<FulfillmentId>,
+        limit: usize,
+    ) -> Result<Vec<FulfillmentId>> {
+        (**self).pending_fulfillments(after, limit)
+    }
     fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
         (**self).put_bin(sku, location, bin)
     }

@@ -219,6 +219,17 @@ pub trait StoreTx {
     /// `Storage` on backend failure.
     fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>>;
 
+    /// Ids of up to `limit` `pending` fulfilment orders with an id above
+    /// `after` (from the first when `None`), by id.
+    ///
+    /// # Errors
+    /// `Storage` on backend failure.
+    fn pending_fulfillments(
+        &mut self,
+        after: Option<FulfillmentId>,
+        limit: usize,
+    ) -> Result<Vec<FulfillmentId>>;
+
     /// Records the bin of a SKU at a location (replacing the old one).
     ///
     /// # Errors

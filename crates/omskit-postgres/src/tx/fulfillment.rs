@@ -135,6 +135,11 @@ const OVERDUE: &str = "SELECT f.id FROM fulfillment_orders f \
     WHERE f.status IN ('shipped', 'in_transit', 'out_for_delivery', 'delivery_failed') \
     AND s.promised_delivery < $1 AND NOT s.delay_notified ORDER BY f.id";
 
+/// Pending fulfilment orders by id, through the partial index
+/// `fulfillment_orders_pending` (same condition).
+const PENDING: &str = "SELECT id FROM fulfillment_orders \
+    WHERE status = 'pending' AND id > $1 ORDER BY id LIMIT $2";
+
 const TRACKING_EVENT_INSERT: &str =
     "INSERT INTO tracking_events (tracking_number, carrier_event_id, \
     kind, occurred_at, location, description, proof, received_at, applied) \
@@ -342,6 +347,19 @@ impl PgTx<'_> {
         now: DateTime<Utc>,
     ) -> Result<Vec<FulfillmentId>> {
         let rows = self.query(OVERDUE, &[&now])?;
+        rows.iter()
+            .map(|row| parse(&row.try_get::<_, String>(0).map_err(db)?, "fulfillment id"))
+            .collect()
+    }
+
+    pub(super) fn read_pending_fulfillments(
+        &mut self,
+        after: Option<FulfillmentId>,
+        limit: usize,
+    ) -> Result<Vec<FulfillmentId>> {
+        let after = after.map(|id| id.to_string()).unwrap_or_default();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = self.query(PENDING, &[&after, &limit])?;
         rows.iter()
             .map(|row| parse(&row.try_get::<_, String>(0).map_err(db)?, "fulfillment id"))
             .collect()
