@@ -163,5 +163,5 @@ fn a_version_1_schema_is_migrated_to_the_current_version_on_connect() {
         .query_one(&format!("SELECT version FROM {schema}.omskit_schema"), &[])
         .expect("version")
         .get(0);
-    assert_eq!(version, 2);
+    assert_eq!(version, SCHEMA_VERSION);
 }
