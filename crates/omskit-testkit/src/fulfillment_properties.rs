@@ -357,8 +357,11 @@ struct Model {
     fos: Vec<ModelFo>,
 }
 
-/// Fulfilment orders as `(location, status, lines (line, sku, units))`.
-type Shapes = Vec<(String, FulfillmentStatus, Vec<(u32, String, u32)>)>;
+/// Lines of a fulfilment order as `(line, sku, units)`.
+type Lines = Vec<(u32, String, u32)>;
+
+/// Fulfilment orders as `(location, status, lines)`.
+type Shapes = Vec<(String, FulfillmentStatus, Lines)>;
 
 /// A prediction: success, or the kind of error.
 type Prediction<T> = Result<T, &'static str>;
@@ -1291,7 +1294,7 @@ impl<'a, S: Store> World<'a, S> {
         };
         let i = index.expect("known");
         let order = self.model.fos[i].order;
-        let mut groups: Vec<(String, Vec<(u32, String, u32)>)> = Vec::new();
+        let mut groups: Vec<(String, Lines)> = Vec::new();
         for (line, sku, code, take) in &plan {
             self.model.reserve(order, *line, code, *take);
             let l = self.model.orders.get_mut(&order).expect("modelled order");
