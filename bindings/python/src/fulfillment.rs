@@ -316,7 +316,8 @@ impl PyPackage {
 }
 
 /// A fulfilment order: the units of one order that one location ships,
-/// from `ready` through picking, packing and shipping to `delivered`. A
+/// from `ready` through picking, packing and shipping to `delivered` (or
+/// first `pending`, awaiting stock, when a short pick found none). A
 /// snapshot: call `Oms.fulfillment(id)` again for its current state.
 #[pyclass(name = "FulfillmentOrder", module = "omskit", frozen, eq)]
 #[derive(PartialEq)]
@@ -336,7 +337,8 @@ impl PyFulfillmentOrder {
         self.0.order_id.to_string()
     }
 
-    /// The location that ships it.
+    /// The location that ships it; while `pending`, where its units ran
+    /// short (`Oms.allocate_fulfillment` moves it to where they are reserved).
     #[getter]
     fn location(&self) -> &str {
         &self.0.location

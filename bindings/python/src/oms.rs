@@ -566,12 +566,15 @@ impl PyOms {
 
     // -------------------------------------------------------- fulfilment
 
-    /// Creates fulfilment orders for every reserved unit of an order that
-    /// is not in an open fulfilment order yet: one per location (split
-    /// shipments), lines in line order. Returns the new ones (none when
-    /// every reserved unit already has one). The order becomes
-    /// `processing`. Raises `NotFound`, or `InvalidTransition` for an order
-    /// on hold, cancelled or fully shipped.
+    /// Creates fulfilment orders for every unit of an order that is not in
+    /// an open fulfilment order yet: reserved units in `ready` ones, one per
+    /// location (split shipments); units reserved nowhere (a short pick
+    /// found no stock, then their `pending` fulfilment order was cancelled)
+    /// in `pending` ones, at the location where they were last reserved.
+    /// Lines in line order. Returns the new ones (none when every unit
+    /// already has one). The order becomes `processing`. Raises `NotFound`,
+    /// or `InvalidTransition` for an order on hold, cancelled or fully
+    /// shipped.
     fn fulfil<'py>(
         &self,
         py: Python<'py>,
@@ -579,6 +582,43 @@ impl PyOms {
     ) -> PyResult<Bound<'py, PyList>> {
         let id = self::order_id(order_id, &Path::root("order_id"))?;
         list_of(py, self.run(py, move |oms| oms.fulfil(id))?, PyFulfillmentOrder)
+    }
+
+    /// Reserves the units of a `pending` fulfilment order once stock is
+    /// back: every line in full, from active locations by priority as
+    /// placement does, or nothing at all. It becomes `ready` at the
+    /// location serving its first line; units reserved elsewhere go into
+    /// new `ready` fulfilment orders, one per location. Returns it first,
+    /// then the new ones. Raises `NotFound`, `InvalidTransition` when it is
+    /// not pending, or `InsufficientStock` (`.shortages` lists every line
+    /// that cannot be reserved in full); nothing changes then.
+    fn allocate_fulfillment<'py>(
+        &self,
+        py: Python<'py>,
+        fulfillment_id: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let id = self::fulfillment_id(fulfillment_id, &Path::root("fulfillment_id"))?;
+        list_of(py, self.run(py, move |oms| oms.allocate_fulfillment(id))?, PyFulfillmentOrder)
+    }
+
+    /// Up to `limit` `pending` fulfilment orders (units awaiting stock)
+    /// with an id above `after` (from the first when None), oldest first:
+    /// the backorders to `allocate_fulfillment` once stock arrives. Page
+    /// with the last id seen.
+    #[pyo3(signature = (after=None, limit=None), text_signature = "($self, after=None, limit=100)")]
+    fn pending_fulfillments<'py>(
+        &self,
+        py: Python<'py>,
+        after: Option<&Bound<'py, PyAny>>,
+        limit: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let after = match after.filter(|a| !a.is_none()) {
+            Some(a) => Some(fulfillment_id(a, &Path::root("after"))?),
+            None => None,
+        };
+        let limit: usize = opt_int(limit, &Path::root("limit"))?.unwrap_or(100);
+        let pending = self.run(py, move |oms| oms.pending_fulfillments(after, limit))?;
+        list_of(py, pending, PyFulfillmentOrder)
     }
 
     /// The fulfilment order with this id (text or `uuid.UUID`). Raises `NotFound`.
@@ -652,9 +692,12 @@ impl PyOms {
     /// Confirms what was picked (`picking` → `picked`): `picked` lists
     /// every line once, as dicts `{"line_id": 1, "quantity": 2}`. Units
     /// missing from a line (a short pick) are written off at the location,
-    /// then re-reserved elsewhere in new fulfilment orders; a fulfilment
-    /// order with nothing picked is cancelled. Raises `ValidationError`
-    /// (`picked[0].quantity`...), `NotFound` or `InvalidTransition`.
+    /// then re-reserved elsewhere in new fulfilment orders; units no
+    /// location has go into a new `pending` fulfilment order at this
+    /// location (reserved nowhere; see `allocate_fulfillment`). A
+    /// fulfilment order with nothing picked is cancelled. Raises
+    /// `ValidationError` (`picked[0].quantity`...), `NotFound` or
+    /// `InvalidTransition`.
     fn confirm_pick(
         &self,
         py: Python<'_>,
@@ -711,8 +754,9 @@ impl PyOms {
 
     /// Cancels a fulfilment order before shipment. Its units go back to
     /// the order, still reserved (a later `fulfil` puts them in a new
-    /// fulfilment order). Raises `InvalidTransition` once shipped or when
-    /// already cancelled.
+    /// fulfilment order); those of a `pending` one were reserved nowhere
+    /// and stay so (a later `fulfil` puts them in a new `pending` one).
+    /// Raises `InvalidTransition` once shipped or when already cancelled.
     fn cancel_fulfillment(
         &self,
         py: Python<'_>,

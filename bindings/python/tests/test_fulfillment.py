@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import at, box, d, everything, packed, picked, ship_draft, stock
+from conftest import at, box, d, everything, packed, picked, ship_draft, snapshot, stock
 
 import omskit
 from omskit import (
@@ -259,12 +259,239 @@ def test_nothing_picked_and_nowhere_else(stocked: omskit.Oms) -> None:
     oms.create_pick_list("WH-EAST", [f.id])
     f = oms.confirm_pick(f.id, [{"line_id": 1, "quantity": 0}])
     assert (f.status, f.reason, f.lines) == (FulfillmentStatus.CANCELLED, "short pick: nothing picked", [])
-    assert oms.fulfillments(order.id) == [f]
-    assert oms.stock_level("CHAIR", "WH-EAST").on_hand == 10
+    assert oms.stock_level("CHAIR", "WH-EAST").to_dict() == {
+        "sku": "CHAIR", "location": "WH-EAST", "on_hand": 10, "reserved": 0, "available": 10,
+    }  # fmt: skip
     unfulfilled = [e.payload for e in oms.events_since() if e.kind == "UnitsUnfulfilled"]
     assert [(u["line_id"], u["sku"], u["quantity"]) for u in unfulfilled] == [(1, "CHAIR", 2)]
-    assert oms.order(order.id).status is OrderStatus.PLACED  # nothing left to fulfil or ship
+
+    # The two chairs wait in a pending fulfilment order, reserved nowhere.
+    cancelled, pending = oms.fulfillments(order.id)
+    assert cancelled == f
+    assert (pending.location, pending.status) == ("WH-EAST", FulfillmentStatus.PENDING)
+    assert [(x.line_id, x.sku, x.quantity) for x in pending.lines] == [(1, "CHAIR", 2)]
+    assert oms.pending_fulfillments() == [pending]
+    assert oms.order(order.id).status is OrderStatus.PROCESSING  # the pending one is open
+    assert oms.fulfil(order.id) == []  # the pending one has every unit
+
+    # Cancelling the units cancels it, and the order with it.
+    gone = oms.cancel_lines(order.id, [{"line_id": 1, "quantity": None}], "out of stock")
+    assert gone.status is OrderStatus.CANCELLED
+    assert oms.fulfillment(pending.id).status is FulfillmentStatus.CANCELLED
+    assert oms.pending_fulfillments() == []
+    assert oms.stock_level("CHAIR", "WH-EAST").on_hand == 10
+
+
+# ------------------------------------------------- backorders: pending ones
+
+
+def three_locations(oms: omskit.Oms) -> omskit.Oms:
+    """East, West and North DCs (by priority); 3 LAMPs and 2 DESKs, all at the East DC."""
+    oms.add_location("WH-EAST", "East DC", 1)
+    oms.add_location("WH-WEST", "West DC", 2)
+    oms.add_location("WH-NORTH", "North DC", 3)
+    oms.receive_stock("LAMP", "WH-EAST", 3, "PO-1")
+    oms.receive_stock("DESK", "WH-EAST", 2, "PO-1")
+    return oms
+
+
+def short_pick(
+    oms: omskit.Oms, order_id: str, *found: tuple[int, int]
+) -> tuple[omskit.FulfillmentOrder, omskit.FulfillmentOrder]:
+    """Fulfils an order (from one location), picks only `found` (line id,
+    units) and returns the picked fulfilment order and the pending one the
+    missing units went into."""
+    (f,) = oms.fulfil(order_id)
+    oms.create_pick_list(f.location, [f.id])
+    f = oms.confirm_pick(f.id, [{"line_id": line, "quantity": units} for line, units in found])
+    *_, pending = oms.fulfillments(order_id)
+    assert pending.status is FulfillmentStatus.PENDING, pending
+    return f, pending
+
+
+def backorder(oms: omskit.Oms) -> tuple[omskit.Order, omskit.FulfillmentOrder, omskit.FulfillmentOrder]:
+    """`three_locations`, an order of 3 LAMPs and 2 DESKs and a short pick at
+    the East DC that found 1 of each: the order, its picked fulfilment order,
+    and the pending one holding 2 LAMPs and 1 DESK."""
+    three_locations(oms)
+    order = oms.place_order(ship_draft(("LAMP", 3, "30.00"), ("DESK", 2, "120.00")))
+    f, pending = short_pick(oms, order.id, (1, 1), (2, 1))
+    return order, f, pending
+
+
+def lines_of(f: omskit.FulfillmentOrder) -> list[tuple[int, str, int]]:
+    return [(x.line_id, x.sku, x.quantity) for x in f.lines]
+
+
+def test_a_short_pick_without_stock_elsewhere_leaves_units_pending(oms: omskit.Oms) -> None:
+    order, f, pending = backorder(oms)
+    assert (f.status, lines_of(f)) == (FulfillmentStatus.PICKED, [(1, "LAMP", 1), (2, "DESK", 1)])
+    assert (pending.order_id, pending.location, pending.status, pending.units) == (
+        order.id, "WH-EAST", FulfillmentStatus.PENDING, 3,
+    )  # fmt: skip
+    assert pending.status == "pending" and pending.to_dict()["status"] is FulfillmentStatus.PENDING
+    assert lines_of(pending) == [(1, "LAMP", 2), (2, "DESK", 1)]
+    assert oms.fulfillments(order.id) == [f, pending]
+    assert oms.pending_fulfillments() == [pending]
+    assert oms.order(order.id).status is OrderStatus.PROCESSING
+    # Only the picked units stay reserved; the missing ones were written off.
+    assert [(r.sku, r.location, r.quantity) for r in oms.reservations(order.id) if r.status is ReservationStatus.ACTIVE] == [
+        ("LAMP", "WH-EAST", 1), ("DESK", "WH-EAST", 1),
+    ]  # fmt: skip
+    assert (oms.stock_level("LAMP", "WH-EAST").on_hand, oms.stock_level("LAMP", "WH-EAST").reserved) == (1, 1)
+
+    # The log says so: FulfillmentCreated carries the status it starts in.
+    created = [e.payload for e in oms.events_since() if e.kind == "FulfillmentCreated"]
+    assert [(c["fulfillment_id"], c["status"]) for c in created] == [(f.id, "ready"), (pending.id, "pending")]
+    assert created[1]["location"] == "WH-EAST"
+    assert created[1]["lines"] == [x.to_dict() for x in pending.lines]
+    unfulfilled = [e.payload for e in oms.events_since() if e.kind == "UnitsUnfulfilled"]
+    assert [(u["line_id"], u["sku"], u["quantity"]) for u in unfulfilled] == [(1, "LAMP", 2), (2, "DESK", 1)]
+
+    # Fulfilling again finds nothing; a receipt alone reserves nothing.
     assert oms.fulfil(order.id) == []
+    oms.receive_stock("LAMP", "WH-WEST", 5, "PO-2")
+    assert oms.stock_level("LAMP", "WH-WEST").reserved == 0
+    assert oms.fulfillment(pending.id) == pending
+
+    # A pending one cannot be picked or held.
+    with pytest.raises(omskit.InvalidTransition) as pick:
+        oms.create_pick_list("WH-EAST", [pending.id])
+    assert (pick.value.entity, pick.value.from_state, pick.value.action) == (
+        "fulfillment order", "pending", "start_picking",
+    )  # fmt: skip
+    with pytest.raises(omskit.InvalidTransition) as hold:
+        oms.hold_fulfillment(pending.id, "wait")
+    assert (hold.value.from_state, hold.value.action) == ("pending", "hold")
+
+    # Cancelling it moves no stock; fulfilling puts the units into a new pending one.
+    levels = [oms.stock_levels(sku) for sku in ("LAMP", "DESK")]
+    cancelled = oms.cancel_fulfillment(pending.id, "re-plan")
+    assert (cancelled.status, cancelled.reason) == (FulfillmentStatus.CANCELLED, "re-plan")
+    assert [oms.stock_levels(sku) for sku in ("LAMP", "DESK")] == levels
+    assert oms.pending_fulfillments() == []
+    (again,) = oms.fulfil(order.id)
+    assert again.id != pending.id
+    assert (again.location, again.status, lines_of(again)) == (
+        "WH-EAST", FulfillmentStatus.PENDING, [(1, "LAMP", 2), (2, "DESK", 1)],
+    )  # fmt: skip
+    assert oms.pending_fulfillments() == [again]
+
+
+def test_allocate_reserves_a_pending_fulfillment_across_locations(oms: omskit.Oms) -> None:
+    order, f, pending = backorder(oms)
+    oms.register_table_rate_carrier(currency="USD")
+    oms.receive_stock("LAMP", "WH-WEST", 1, "PO-2")
+    oms.receive_stock("LAMP", "WH-NORTH", 4, "PO-2")
+    oms.receive_stock("DESK", "WH-NORTH", 1, "PO-2")
+    seq = oms.events_since()[-1].seq
+
+    # One LAMP from the West DC; the other LAMP and the DESK from the North DC.
+    allocated = oms.allocate_fulfillment(uuid.UUID(pending.id))
+    assert [(a.location, a.status, lines_of(a)) for a in allocated] == [
+        ("WH-WEST", FulfillmentStatus.READY, [(1, "LAMP", 1)]),
+        ("WH-NORTH", FulfillmentStatus.READY, [(1, "LAMP", 1), (2, "DESK", 1)]),
+    ]
+    assert allocated[0].id == pending.id  # the pending one itself becomes ready
+    assert oms.fulfillment(pending.id) == allocated[0]
+    assert oms.fulfillments(order.id) == [f, *allocated]
+    assert oms.pending_fulfillments() == []
+    assert oms.order(order.id).status is OrderStatus.PROCESSING
+    levels = {
+        (sku, loc): (oms.stock_level(sku, loc).on_hand, oms.stock_level(sku, loc).reserved)
+        for sku, loc in [("LAMP", "WH-WEST"), ("LAMP", "WH-NORTH"), ("DESK", "WH-NORTH")]
+    }
+    assert levels == {("LAMP", "WH-WEST"): (1, 1), ("LAMP", "WH-NORTH"): (4, 1), ("DESK", "WH-NORTH"): (1, 1)}
+    reserved = [m for m in oms.stock_movements("DESK", "WH-NORTH") if m.kind is MovementKind.RESERVATION]
+    assert [(m.reserved_delta, m.reference) for m in reserved] == [(1, order.id)]
+
+    events = oms.events_since(after=seq)
+    assert [e.kind for e in events] == ["StockReserved", "FulfillmentStatusChanged", "FulfillmentCreated"]
+    changed, created = events[1].payload, events[2].payload
+    assert (changed["fulfillment_id"], changed["action"], changed["from"], changed["to"], changed["detail"]) == (
+        pending.id, "allocate", "pending", "ready", "reserved at WH-WEST",
+    )  # fmt: skip
+    assert (created["fulfillment_id"], created["location"], created["status"]) == (
+        allocated[1].id, "WH-NORTH", "ready",
+    )  # fmt: skip
+
+    # Allocating again is refused: it is ready now.
+    with pytest.raises(omskit.InvalidTransition) as again:
+        oms.allocate_fulfillment(pending.id)
+    assert (again.value.from_state, again.value.action) == ("ready", "allocate")
+
+    # Every part ships as usual.
+    oms.ship(oms.pack(f.id, [box("B-1", (1, 1), (2, 1))]).id, "table-rate", "ground")
+    for part in allocated:
+        oms.ship(packed(oms, part).id, "table-rate", "ground")
+    assert oms.order(order.id).status is OrderStatus.SHIPPED
+    assert (oms.stock_level("LAMP", "WH-NORTH").on_hand, oms.stock_level("LAMP", "WH-NORTH").reserved) == (3, 0)
+    assert oms.verify_audit_chain().is_intact()
+
+
+def test_allocate_without_enough_stock_changes_nothing(oms: omskit.Oms) -> None:
+    order, _, pending = backorder(oms)
+    oms.receive_stock("DESK", "WH-WEST", 1, "PO-2")  # the DESK could be reserved, the LAMPs not
+    before = snapshot(oms)
+    with pytest.raises(omskit.InsufficientStock) as short:
+        oms.allocate_fulfillment(pending.id)
+    assert type(short.value) is omskit.InsufficientStock
+    assert (short.value.sku, short.value.requested, short.value.available) == ("LAMP", 2, 0)
+    assert [(s.sku, s.requested, s.available) for s in short.value.shortages] == [("LAMP", 2, 0)]
+    assert snapshot(oms) == before
+    assert oms.pending_fulfillments() == [pending]
+    assert oms.fulfillment(pending.id).status is FulfillmentStatus.PENDING
+
+    # Once every line can be reserved in full, it is.
+    oms.receive_stock("LAMP", "WH-WEST", 2, "PO-3")
+    (ready,) = oms.allocate_fulfillment(pending.id)
+    assert (ready.id, ready.location, ready.status, lines_of(ready)) == (
+        pending.id, "WH-WEST", FulfillmentStatus.READY, [(1, "LAMP", 2), (2, "DESK", 1)],
+    )  # fmt: skip
+    assert oms.fulfillments(order.id)[-1] == ready
+
+
+def test_allocate_refuses_what_is_not_pending(oms: omskit.Oms) -> None:
+    order, f, pending = backorder(oms)
+    oms.receive_stock("LAMP", "WH-WEST", 5, "PO-2")
+    oms.receive_stock("DESK", "WH-WEST", 5, "PO-2")
+    cancelled = oms.cancel_fulfillment(pending.id, "re-plan")
+    before = snapshot(oms)
+    for target, state in [(f, "picked"), (cancelled, "cancelled")]:
+        with pytest.raises(omskit.InvalidTransition) as refused:
+            oms.allocate_fulfillment(target.id)
+        assert type(refused.value) is omskit.InvalidTransition
+        assert (refused.value.entity, refused.value.from_state, refused.value.action) == (
+            "fulfillment order", state, "allocate",
+        )  # fmt: skip
+        assert snapshot(oms) == before
+    unknown = str(uuid.uuid4())
+    with pytest.raises(omskit.NotFound) as missing:
+        oms.allocate_fulfillment(unknown)
+    assert type(missing.value) is omskit.NotFound
+    assert (missing.value.entity, missing.value.id) == ("fulfillment order", unknown)
+    assert snapshot(oms) == before
+    assert [x.status for x in oms.fulfillments(order.id)] == [FulfillmentStatus.PICKED, FulfillmentStatus.CANCELLED]
+
+
+def test_pending_fulfillments_page_by_id(oms: omskit.Oms) -> None:
+    three_locations(oms)
+    oms.receive_stock("LAMP", "WH-EAST", 3, "PO-2")
+    first_order = oms.place_order(ship_draft(("LAMP", 3, "30.00"), ("DESK", 2, "120.00")))
+    second_order = oms.place_order(ship_draft(("LAMP", 3, "30.00")))
+    _, first = short_pick(oms, first_order.id, (1, 1), (2, 1))
+    _, second = short_pick(oms, second_order.id, (1, 2))
+    assert first.id < second.id and lines_of(second) == [(1, "LAMP", 1)]
+
+    assert oms.pending_fulfillments() == [first, second]  # oldest first
+    assert oms.pending_fulfillments(limit=1) == [first]
+    assert oms.pending_fulfillments(after=first.id) == [second]
+    assert oms.pending_fulfillments(uuid.UUID(first.id), 10) == [second]
+    assert oms.pending_fulfillments(after=second.id) == []
+    assert oms.pending_fulfillments(after=None, limit=None) == [first, second]  # type: ignore[arg-type]
+    assert oms.pending_fulfillments(limit=0) == []
+    assert oms.pending_fulfillments(limit=2**64 - 1) == [first, second]  # the largest limit
+    assert oms.pending_fulfillments(after=str(uuid.UUID(int=0))) == [first, second]
 
 
 def test_holds_and_cancellations(stocked: omskit.Oms) -> None:
@@ -476,6 +703,11 @@ def test_enums_follow_the_state_machines() -> None:
         "label_created", "picked_up", "in_transit", "out_for_delivery", "delivered",
         "delivery_failed", "exception", "returned_to_sender",
     ]  # fmt: skip
+    assert [k.value for k in FulfillmentStatus] == [
+        "pending", "ready", "picking", "picked", "packed", "shipped", "in_transit",
+        "out_for_delivery", "delivered", "delivery_failed", "returned_to_sender", "on_hold",
+        "cancelled",
+    ]  # fmt: skip
     assert [k.value for k in ConditionKind] == ["temperature", "shock"]
     assert [k.value for k in NotificationKind] == [
         "order_confirmed", "shipped", "out_for_delivery", "delivered", "delayed", "delivery_failed",
@@ -491,6 +723,8 @@ def test_state_diagrams() -> None:
     fulfillment = omskit.diagram("fulfillment", format="dot")
     assert fulfillment.startswith("digraph fulfillment {\n    rankdir=LR;\n")
     assert '    "packed" -> "shipped" [label="ship"];\n' in fulfillment
+    assert '    "pending" -> "ready" [label="allocate"];\n' in fulfillment
+    assert "    [*] --> pending\n    pending --> ready : allocate\n" in omskit.diagram("fulfillment")
     assert fulfillment.endswith("}\n")
     with pytest.raises(omskit.ValidationError) as machine:
         omskit.diagram("invoice")  # type: ignore[arg-type]

@@ -100,6 +100,10 @@ class FulfillmentStatus(_StrEnum):
     """Where a fulfilment order is in its life (``omskit.diagram("fulfillment")``
     draws the transitions)."""
 
+    PENDING = "pending"
+    """Awaiting stock: a short pick left units no location had. It holds no
+    reservation; ``Oms.allocate_fulfillment`` reserves its units once stock
+    is back and makes it ``ready``."""
     READY = "ready"
     """Its units are reserved at its location; waiting to be picked."""
     PICKING = "picking"

@@ -51,6 +51,7 @@ class MovementKind(_StrEnum):
     SHIPMENT = "shipment"
 
 class FulfillmentStatus(_StrEnum):
+    PENDING = "pending"
     READY = "ready"
     PICKING = "picking"
     PICKED = "picked"
