@@ -570,11 +570,14 @@ omskit_status omskit_subscribe(const omskit_oms *oms,
 omskit_status omskit_unsubscribe(const omskit_oms *oms, uint64_t subscription);
 
 /**
- * Creates fulfilment orders for every reserved unit of an order that is
- * not in an open fulfilment order yet: one per location the units are
- * reserved at (a split shipment), lines in line order. The order becomes
- * `processing`. Calling it again creates only what is missing (an empty
- * array when nothing is).
+ * Creates fulfilment orders for every unit of an order that is not in an
+ * open fulfilment order yet: reserved units in `ready` ones, one per
+ * location the units are reserved at (a split shipment); units reserved
+ * nowhere (a short pick found no stock, then their `pending` fulfilment
+ * order was cancelled) in a `pending` one at the location where they were
+ * last reserved (see `omskit_allocate_fulfillment`). Lines in line order.
+ * The order becomes `processing`. Calling it again creates only what is
+ * missing (an empty array when nothing is).
  *
  * `*out_fulfillments_json` (when `out_fulfillments_json` is not NULL)
  * receives the new fulfilment orders as a JSON array:
@@ -587,10 +590,12 @@ omskit_status omskit_unsubscribe(const omskit_oms *oms, uint64_t subscription);
  *   "created_at": "2026-01-05T14:30:00.123456Z", "updated_at": "..."}]
  * ```
  *
- * A fulfilment order's `status` is `ready`, `picking`, `picked`, `packed`,
- * `shipped`, `in_transit`, `out_for_delivery`, `delivered`,
- * `delivery_failed`, `returned_to_sender`, `on_hold` or `cancelled`;
- * `held_from` is the state a hold interrupted; `shipment` (once shipped)
+ * A fulfilment order's `status` is `pending` (awaiting stock: it holds no
+ * reservation; `location` is where its units ran short), `ready`,
+ * `picking`, `picked`, `packed`, `shipped`, `in_transit`,
+ * `out_for_delivery`, `delivered`, `delivery_failed`,
+ * `returned_to_sender`, `on_hold` or `cancelled`; `held_from` is the
+ * state a hold interrupted; `shipment` (once shipped)
  * has `tracking_number`, `carrier`, `service`, `label_reference`, `cost`,
  * `currency`, `shipped_at`, `promised_delivery`, `rejected_quotes`,
  * `last_status_at`, `delivered_at`, `proof`, `thresholds` and
@@ -711,8 +716,10 @@ omskit_status omskit_create_pick_list(const omskit_oms *oms,
  * Units missing from a line (a short pick) are written off at the
  * location through the stock ledger, then re-reserved at other locations
  * by priority in new `ready` fulfilment orders (see `omskit_fulfillments`);
- * units no location has stay unreserved on the order with a
- * `UnitsUnfulfilled` event. A fulfilment order with nothing picked is
+ * units no location has go into a new `pending` fulfilment order at this
+ * location (awaiting stock, reserved nowhere; see
+ * `omskit_pending_fulfillments` and `omskit_allocate_fulfillment`), with
+ * a `UnitsUnfulfilled` event. A fulfilment order with nothing picked is
  * cancelled.
  *
  * Errors: `INVALID_ARGUMENT` when `picked_json` is not JSON; `VALIDATION`
@@ -729,6 +736,52 @@ omskit_status omskit_confirm_pick(const omskit_oms *oms,
                                   const char *fulfillment_id,
                                   const char *picked_json,
                                   char **out_fulfillment_json);
+
+/**
+ * Reserves the units of a `pending` fulfilment order once stock is back:
+ * every line in full, from active locations by priority as placement
+ * does, or nothing at all. It becomes `ready` at the location that serves
+ * its first line; units reserved at other locations go into new `ready`
+ * fulfilment orders, one per location (a split shipment).
+ *
+ * `*out_fulfillments_json` (when `out_fulfillments_json` is not NULL)
+ * receives a JSON array of fulfilment orders (see `omskit_fulfil`): the
+ * allocated one first, then the new ones.
+ *
+ * Errors: `VALIDATION` (`fulfillment_id`) for text that is not an id;
+ * `NOT_FOUND` (entity `fulfillment order`); `INVALID_TRANSITION` (action
+ * `allocate`) when it is not `pending`; `INSUFFICIENT_STOCK` when a line
+ * cannot be reserved in full (`omskit_last_error_sku()` names the first
+ * short SKU, `shortages` in `omskit_last_error_json()` lists every short
+ * line). Nothing changes on error.
+ *
+ * # Safety
+ * `oms` is a live handle; `fulfillment_id` is NUL-terminated;
+ * `out_fulfillments_json` is NULL or valid for writing a pointer. Free the
+ * string with `omskit_string_free`.
+ */
+omskit_status omskit_allocate_fulfillment(const omskit_oms *oms,
+                                          const char *fulfillment_id,
+                                          char **out_fulfillments_json);
+
+/**
+ * Up to `limit` `pending` fulfilment orders (units awaiting stock) with an
+ * id above `after` (from the first when `after` is NULL), oldest first, as
+ * a JSON array (see `omskit_fulfil`): the queue to allocate from with
+ * `omskit_allocate_fulfillment` once stock arrives. Page through them by
+ * passing the last id seen.
+ *
+ * Errors: `VALIDATION` (`after`) for text that is not a fulfilment order
+ * id.
+ *
+ * # Safety
+ * `oms` is a live handle; `after` is NULL or NUL-terminated; `out_json` is
+ * valid for writing a pointer. Free the string with `omskit_string_free`.
+ */
+omskit_status omskit_pending_fulfillments(const omskit_oms *oms,
+                                          const char *after,
+                                          size_t limit,
+                                          char **out_json);
 
 /**
  * Puts the picked units of a fulfilment order into packages (`picked` →
@@ -762,8 +815,8 @@ omskit_status omskit_pack(const omskit_oms *oms,
  * the state in `held_from`) until `omskit_release_fulfillment`.
  *
  * Errors: `VALIDATION` (empty `reason`, `fulfillment_id`); `NOT_FOUND`;
- * `INVALID_TRANSITION` once it has shipped, when it is cancelled or
- * already on hold.
+ * `INVALID_TRANSITION` once it has shipped, when it is cancelled,
+ * `pending` or already on hold.
  *
  * # Safety
  * `oms` is a live handle; `fulfillment_id` and `reason` are
@@ -796,8 +849,10 @@ omskit_status omskit_release_fulfillment(const omskit_oms *oms,
  * order, still reserved (a later `omskit_fulfil` puts them in a new
  * fulfilment order); picked units go back to their bin. When its location
  * no longer takes reservations, each line is re-reserved elsewhere if it
- * can be in full. When no open fulfilment order is left and nothing has
- * shipped, the order goes back to `placed`.
+ * can be in full. The units of a `pending` one were reserved nowhere and
+ * stay so (a later `omskit_fulfil` puts them in a new `pending` one).
+ * When no open fulfilment order is left and nothing has shipped, the
+ * order goes back to `placed`.
  *
  * Errors: `VALIDATION` (empty `reason`, `fulfillment_id`); `NOT_FOUND`;
  * `INVALID_TRANSITION` once it has shipped or when it is already
@@ -1339,7 +1394,8 @@ omskit_status omskit_cancel_order(const omskit_oms *oms,
  *
  * Units that have shipped cannot be cancelled; open fulfilment orders
  * holding a cancelled line are cancelled (the rest of their units go back
- * to the order, still reserved, for the next `omskit_fulfil`).
+ * to the order for the next `omskit_fulfil`: still reserved, or, from a
+ * `pending` one, reserved nowhere).
  *
  * Errors: `VALIDATION` (`lines[0].quantity`, more than the units not
  * shipped, a line listed twice, empty `reason`); `NOT_FOUND` (order or

@@ -480,6 +480,21 @@ public:
             omskit_confirm_pick(handle(), fulfillment_id.c_str(), picked_json.c_str(), json.out()));
         return json.str();
     }
+    /* Reserves a pending fulfilment order's units (stock is back): returns
+     * it, now ready, then the new fulfilment orders (a JSON array). */
+    std::string allocate_fulfillment(const std::string &fulfillment_id) const {
+        detail::owned json;
+        detail::check(omskit_allocate_fulfillment(handle(), fulfillment_id.c_str(), json.out()));
+        return json.str();
+    }
+    /* The pending fulfilment orders (awaiting stock) with an id above `after`, oldest first. */
+    std::string pending_fulfillments(const std::optional<std::string> &after = std::nullopt,
+                                     size_t limit = SIZE_MAX) const {
+        detail::owned json;
+        detail::check(omskit_pending_fulfillments(handle(), after ? after->c_str() : nullptr, limit,
+                                                  json.out()));
+        return json.str();
+    }
     std::string pack(const std::string &fulfillment_id, const std::string &packages_json) const {
         detail::owned json;
         detail::check(omskit_pack(handle(), fulfillment_id.c_str(), packages_json.c_str(), json.out()));

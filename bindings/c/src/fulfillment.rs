@@ -8,17 +8,20 @@ use omskit::{Decimal, FulfillmentId, FulfillmentOrder, Package, PackageLine, Pic
 use serde::Deserialize;
 
 use crate::boundary::{
-    from_json_as, fulfillment_id, guard, opt_out_string, order_id, out_string, put_json, text,
-    to_json,
+    from_json_as, fulfillment_id, guard, opt_out_string, opt_text, order_id, out_string, put_json,
+    text, to_json,
 };
 use crate::handle::{handle, Oms};
-use crate::status::Status;
+use crate::status::{Failure, Status};
 
-/// Creates fulfilment orders for every reserved unit of an order that is
-/// not in an open fulfilment order yet: one per location the units are
-/// reserved at (a split shipment), lines in line order. The order becomes
-/// `processing`. Calling it again creates only what is missing (an empty
-/// array when nothing is).
+/// Creates fulfilment orders for every unit of an order that is not in an
+/// open fulfilment order yet: reserved units in `ready` ones, one per
+/// location the units are reserved at (a split shipment); units reserved
+/// nowhere (a short pick found no stock, then their `pending` fulfilment
+/// order was cancelled) in a `pending` one at the location where they were
+/// last reserved (see `omskit_allocate_fulfillment`). Lines in line order.
+/// The order becomes `processing`. Calling it again creates only what is
+/// missing (an empty array when nothing is).
 ///
 /// `*out_fulfillments_json` (when `out_fulfillments_json` is not NULL)
 /// receives the new fulfilment orders as a JSON array:
@@ -31,10 +34,12 @@ use crate::status::Status;
 ///   "created_at": "2026-01-05T14:30:00.123456Z", "updated_at": "..."}]
 /// ```
 ///
-/// A fulfilment order's `status` is `ready`, `picking`, `picked`, `packed`,
-/// `shipped`, `in_transit`, `out_for_delivery`, `delivered`,
-/// `delivery_failed`, `returned_to_sender`, `on_hold` or `cancelled`;
-/// `held_from` is the state a hold interrupted; `shipment` (once shipped)
+/// A fulfilment order's `status` is `pending` (awaiting stock: it holds no
+/// reservation; `location` is where its units ran short), `ready`,
+/// `picking`, `picked`, `packed`, `shipped`, `in_transit`,
+/// `out_for_delivery`, `delivered`, `delivery_failed`,
+/// `returned_to_sender`, `on_hold` or `cancelled`; `held_from` is the
+/// state a hold interrupted; `shipment` (once shipped)
 /// has `tracking_number`, `carrier`, `service`, `label_reference`, `cost`,
 /// `currency`, `shipped_at`, `promised_delivery`, `rejected_quotes`,
 /// `last_status_at`, `delivered_at`, `proof`, `thresholds` and
@@ -233,8 +238,10 @@ pub unsafe extern "C" fn omskit_create_pick_list(
 /// Units missing from a line (a short pick) are written off at the
 /// location through the stock ledger, then re-reserved at other locations
 /// by priority in new `ready` fulfilment orders (see `omskit_fulfillments`);
-/// units no location has stay unreserved on the order with a
-/// `UnitsUnfulfilled` event. A fulfilment order with nothing picked is
+/// units no location has go into a new `pending` fulfilment order at this
+/// location (awaiting stock, reserved nowhere; see
+/// `omskit_pending_fulfillments` and `omskit_allocate_fulfillment`), with
+/// a `UnitsUnfulfilled` event. A fulfilment order with nothing picked is
 /// cancelled.
 ///
 /// Errors: `INVALID_ARGUMENT` when `picked_json` is not JSON; `VALIDATION`
@@ -267,6 +274,85 @@ pub unsafe extern "C" fn omskit_confirm_pick(
         let picked: Vec<PickedLine> = from_json_as(picked, "picked_json", "picked")?;
         put_json(slot, &h.oms.confirm_pick(id, &picked)?)
     })
+}
+
+/// Reserves the units of a `pending` fulfilment order once stock is back:
+/// every line in full, from active locations by priority as placement
+/// does, or nothing at all. It becomes `ready` at the location that serves
+/// its first line; units reserved at other locations go into new `ready`
+/// fulfilment orders, one per location (a split shipment).
+///
+/// `*out_fulfillments_json` (when `out_fulfillments_json` is not NULL)
+/// receives a JSON array of fulfilment orders (see `omskit_fulfil`): the
+/// allocated one first, then the new ones.
+///
+/// Errors: `VALIDATION` (`fulfillment_id`) for text that is not an id;
+/// `NOT_FOUND` (entity `fulfillment order`); `INVALID_TRANSITION` (action
+/// `allocate`) when it is not `pending`; `INSUFFICIENT_STOCK` when a line
+/// cannot be reserved in full (`omskit_last_error_sku()` names the first
+/// short SKU, `shortages` in `omskit_last_error_json()` lists every short
+/// line). Nothing changes on error.
+///
+/// # Safety
+/// `oms` is a live handle; `fulfillment_id` is NUL-terminated;
+/// `out_fulfillments_json` is NULL or valid for writing a pointer. Free the
+/// string with `omskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn omskit_allocate_fulfillment(
+    oms: *const Oms,
+    fulfillment_id: *const c_char,
+    out_fulfillments_json: *mut *mut c_char,
+) -> Status {
+    guard(|| {
+        // SAFETY: the caller's promises.
+        let (slot, h, id) = unsafe {
+            (
+                opt_out_string(out_fulfillments_json),
+                handle(oms)?,
+                text(fulfillment_id, "fulfillment_id")?,
+            )
+        };
+        put_json(slot, &h.oms.allocate_fulfillment(self::fulfillment_id(id)?)?)
+    })
+}
+
+/// Up to `limit` `pending` fulfilment orders (units awaiting stock) with an
+/// id above `after` (from the first when `after` is NULL), oldest first, as
+/// a JSON array (see `omskit_fulfil`): the queue to allocate from with
+/// `omskit_allocate_fulfillment` once stock arrives. Page through them by
+/// passing the last id seen.
+///
+/// Errors: `VALIDATION` (`after`) for text that is not a fulfilment order
+/// id.
+///
+/// # Safety
+/// `oms` is a live handle; `after` is NULL or NUL-terminated; `out_json` is
+/// valid for writing a pointer. Free the string with `omskit_string_free`.
+#[no_mangle]
+pub unsafe extern "C" fn omskit_pending_fulfillments(
+    oms: *const Oms,
+    after: *const c_char,
+    limit: usize,
+    out_json: *mut *mut c_char,
+) -> Status {
+    guard(|| {
+        // SAFETY: the caller's promises.
+        let (slot, h, after) =
+            unsafe { (out_string(out_json, "out_json")?, handle(oms)?, opt_text(after, "after")?) };
+        let after = after.map(after_id).transpose()?;
+        *slot = to_json(&h.oms.pending_fulfillments(after, limit)?)?;
+        Ok(())
+    })
+}
+
+/// The fulfilment order id a listing starts after; `VALIDATION` on `after`
+/// (the parameter) when the text is not one.
+fn after_id(text: &str) -> Result<FulfillmentId, Failure> {
+    let id = text.parse::<FulfillmentId>().map_err(|e| match e {
+        omskit::Error::Validation { message, .. } => omskit::Error::validation("after", message),
+        other => other,
+    })?;
+    Ok(id)
 }
 
 /// Puts the picked units of a fulfilment order into packages (`picked` →
@@ -372,8 +458,8 @@ unsafe fn fulfillment_with_reason(
 /// the state in `held_from`) until `omskit_release_fulfillment`.
 ///
 /// Errors: `VALIDATION` (empty `reason`, `fulfillment_id`); `NOT_FOUND`;
-/// `INVALID_TRANSITION` once it has shipped, when it is cancelled or
-/// already on hold.
+/// `INVALID_TRANSITION` once it has shipped, when it is cancelled,
+/// `pending` or already on hold.
 ///
 /// # Safety
 /// `oms` is a live handle; `fulfillment_id` and `reason` are
@@ -427,8 +513,10 @@ pub unsafe extern "C" fn omskit_release_fulfillment(
 /// order, still reserved (a later `omskit_fulfil` puts them in a new
 /// fulfilment order); picked units go back to their bin. When its location
 /// no longer takes reservations, each line is re-reserved elsewhere if it
-/// can be in full. When no open fulfilment order is left and nothing has
-/// shipped, the order goes back to `placed`.
+/// can be in full. The units of a `pending` one were reserved nowhere and
+/// stay so (a later `omskit_fulfil` puts them in a new `pending` one).
+/// When no open fulfilment order is left and nothing has shipped, the
+/// order goes back to `placed`.
 ///
 /// Errors: `VALIDATION` (empty `reason`, `fulfillment_id`); `NOT_FOUND`;
 /// `INVALID_TRANSITION` once it has shipped or when it is already

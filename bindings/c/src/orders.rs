@@ -396,7 +396,8 @@ pub unsafe extern "C" fn omskit_cancel_order(
 ///
 /// Units that have shipped cannot be cancelled; open fulfilment orders
 /// holding a cancelled line are cancelled (the rest of their units go back
-/// to the order, still reserved, for the next `omskit_fulfil`).
+/// to the order for the next `omskit_fulfil`: still reserved, or, from a
+/// `pending` one, reserved nowhere).
 ///
 /// Errors: `VALIDATION` (`lines[0].quantity`, more than the units not
 /// shipped, a line listed twice, empty `reason`); `NOT_FOUND` (order or

@@ -359,6 +359,48 @@ void test_fulfillment() {
     CHECK(courier_alive.expired());  // released with the engine
 }
 
+// A short pick with no stock elsewhere leaves a pending fulfilment order;
+// allocating it fails until stock is back, then makes it ready.
+void test_pending() {
+    auto oms = omskit::oms::in_memory();
+    oms.add_location("WH-EAST", "East DC", 1);
+    oms.add_location("WH-WEST", "West DC", 2);
+    oms.receive_stock("MUG", "WH-EAST", 2, "PO-1");
+    const auto id =
+        omskit::json_get(oms.place_order(draft(R"([{"sku": "MUG", "quantity": 2, "unit_price": "12.50"}])")), "/id");
+    const auto f = omskit::json_get(oms.fulfil(id), "/0/id");
+    oms.create_pick_list("WH-EAST", std::vector<std::string>{f});
+    oms.confirm_pick(f, R"([{"line_id": 1, "quantity": 1}])");  // one short, none elsewhere
+    const auto pending = oms.pending_fulfillments();
+    const auto p = omskit::json_get(pending, "/0/id");
+    CHECK(omskit::json_get(pending, "/0/status") == "pending");
+    CHECK(omskit::json_get(pending, "/0/location") == "WH-EAST");
+    CHECK(omskit::json_get(pending, "/0/lines/0/quantity") == "1");
+    CHECK(omskit::json_get(oms.fulfillments(id), "/1/id") == p);
+    CHECK(oms.pending_fulfillments(std::nullopt, 0) == "[]");
+    CHECK(oms.pending_fulfillments(p) == "[]");
+
+    auto e = EXPECT_ERROR(oms.allocate_fulfillment(p), OMSKIT_STATUS_INSUFFICIENT_STOCK);
+    CHECK(e && e->sku() == std::optional<std::string>("MUG"));
+    e = EXPECT_ERROR(oms.allocate_fulfillment(f), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(e && omskit::json_get(e->json(), "/from") == "picked" && omskit::json_get(e->json(), "/action") == "allocate");
+    e = EXPECT_ERROR(oms.allocate_fulfillment("nope"), OMSKIT_STATUS_VALIDATION);
+    CHECK(e && e->field() == std::optional<std::string>("fulfillment_id"));
+    e = EXPECT_ERROR(oms.allocate_fulfillment("00000000-0000-7000-8000-000000000000"), OMSKIT_STATUS_NOT_FOUND);
+    e = EXPECT_ERROR(oms.pending_fulfillments(std::string("nope")), OMSKIT_STATUS_VALIDATION);
+    CHECK(e && e->field() == std::optional<std::string>("after"));
+    CHECK(omskit::json_get(oms.fulfillment(p), "/status") == "pending");
+
+    oms.receive_stock("MUG", "WH-WEST", 3, "PO-2");
+    const auto allocated = oms.allocate_fulfillment(p);
+    CHECK(omskit::json_get(allocated, "/0/id") == p && omskit::json_get(allocated, "/0/status") == "ready");
+    CHECK(omskit::json_get(allocated, "/0/location") == "WH-WEST");
+    EXPECT_ERROR(omskit::json_get(allocated, "/1"), OMSKIT_STATUS_NOT_FOUND);  // no split
+    CHECK(oms.pending_fulfillments() == "[]");
+    CHECK(oms.stock_level("MUG", "WH-WEST").reserved == 1);
+    CHECK(oms.verify_audit_chain());
+}
+
 void test_subscriptions() {
     auto oms = omskit::oms::in_memory();
     std::vector<std::string> kinds;
@@ -442,6 +484,7 @@ int main() {
     test_lifecycle();
     test_errors();
     test_fulfillment();
+    test_pending();
     test_subscriptions();
     test_threads();
     test_sqlite_and_postgres();

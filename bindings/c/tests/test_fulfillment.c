@@ -700,7 +700,8 @@ static void test_lifecycle(void) {
     CHECK(on_hand == 8 && reserved == 0);
 
     /* A pick that finds nothing, with no stock elsewhere: the fulfilment
-     * order is cancelled and the units stay unfulfilled. */
+     * order is cancelled and the units go into a pending one at the same
+     * location, reserved nowhere (test_pending allocates such units). */
     place(oms, "web-D", "[{\"sku\": \"TEE\", \"quantity\": 2, \"unit_price\": \"19.99\"}]", d);
     fulfil_one(oms, d, fd);
     pick_list_of(oms, "WH-EAST", fd);
@@ -710,12 +711,15 @@ static void test_lifecycle(void) {
     stock(oms, "TEE", "WH-EAST", &on_hand, &reserved);
     CHECK(on_hand == 6 && reserved == 0);
     OK(omskit_fulfillments(oms, d, &json));
-    CHECK(count(json, "\"order_id\":") == 1);
+    CHECK(count(json, "\"order_id\":") == 2);
+    CHECK(streq(JGET(json, "/1/status"), "pending") && streq(JGET(json, "/1/location"), "WH-EAST"));
+    CHECK(streq(JGET(json, "/1/lines/0/sku"), "TEE") && streq(JGET(json, "/1/lines/0/quantity"), "2"));
     omskit_string_free(json);
+    CHECK(streq(order_status(oms, d, s), "processing")); /* the pending one is open */
     OK(omskit_events_since(oms, 0, SIZE_MAX, &json));
     CHECK(count(json, "\"kind\":\"UnitsUnfulfilled\"") == 1);
     omskit_string_free(json);
-    OK(omskit_fulfil(oms, d, &json));
+    SAME(oms, omskit_fulfil(oms, d, &json)); /* the pending one has the units */
     CHECK(streq(json, "[]"));
     omskit_string_free(json);
 
@@ -724,6 +728,235 @@ static void test_lifecycle(void) {
     CHECK(on_hand == 0 && reserved == 0);
     stock(oms, "MUG", "WH-WEST", &on_hand, &reserved);
     CHECK(on_hand == 7 && reserved == 0);
+    bool intact = false;
+    OK(omskit_verify_audit_chain(oms, &intact, NULL));
+    CHECK(intact);
+    omskit_oms_free(oms);
+    untrack_all();
+}
+
+/* ------------------------------------------------ pending fulfilment orders */
+
+/* The index of the last event of `kind` in an omskit_events_since array, or -1. */
+static int last_event(const char *events, const char *kind) {
+    char pointer[32], k[64];
+    for (int i = (int)count(events, "\"seq\":") - 1; i >= 0; i--) {
+        snprintf(pointer, sizeof pointer, "/%d/kind", i);
+        if (streq(jget(events, pointer, k, sizeof k), kind)) return i;
+    }
+    return -1;
+}
+
+/* The sequence number of the last event committed. */
+static uint64_t last_seq(const omskit_oms *oms) {
+    char *json = NULL, pointer[32], seq[32];
+    OK(omskit_events_since(oms, 0, SIZE_MAX, &json));
+    snprintf(pointer, sizeof pointer, "/%zu/seq", count(json, "\"seq\":") - 1);
+    jget(json, pointer, seq, sizeof seq);
+    omskit_string_free(json);
+    return (uint64_t)strtoull(seq, NULL, 10);
+}
+
+/* A short pick that finds no stock anywhere puts the missing units into a
+ * pending fulfilment order at the picking location (reserved nowhere,
+ * listed by omskit_pending_fulfillments, neither pickable nor holdable).
+ * Allocating it without stock for every line is refused and changes
+ * nothing; once stock is back it becomes ready where its first line is
+ * reserved, and the units reserved at another location go into a new ready
+ * fulfilment order (a split); then everything ships. A cancelled pending
+ * one leaves its units reserved nowhere, and omskit_fulfil puts them into
+ * a new pending one. */
+static void test_pending(void) {
+    omskit_oms *oms = NULL;
+    char p[64], q[64], fp[64], fq[64], pending_p[64], pending_q[64], again_q[64], west[64];
+    char s[64], buf[512], tn[64];
+    char *json = NULL;
+    int64_t on_hand = -1, reserved = -1;
+    untrack_all();
+
+    OK(omskit_oms_in_memory(&oms));
+    OK(omskit_add_location(oms, "WH-EAST", "East DC", 1));
+    OK(omskit_add_location(oms, "WH-WEST", "West DC", 2));
+    OK(omskit_register_standard_carrier(oms, "USD"));
+    OK(omskit_receive_stock(oms, "MUG", "WH-EAST", 3, "PO-1"));
+    OK(omskit_receive_stock(oms, "TEE", "WH-EAST", 2, "PO-1"));
+    OK(omskit_receive_stock(oms, "CUP", "WH-EAST", 2, "PO-1"));
+    OK(omskit_pending_fulfillments(oms, NULL, 10, &json));
+    CHECK(streq(json, "[]"));
+    omskit_string_free(json);
+
+    /* Order P: 3 mugs and 2 tees; the pick finds 1 of each, and no other
+     * location has any. */
+    place(oms, "pend-P", "[{\"sku\": \"MUG\", \"quantity\": 3, \"unit_price\": \"12.50\"},"
+                         " {\"sku\": \"TEE\", \"quantity\": 2, \"unit_price\": \"19.99\"}]", p);
+    fulfil_one(oms, p, fp);
+    pick_list_of(oms, "WH-EAST", fp);
+    OK(omskit_confirm_pick(oms, fp, "[{\"line_id\": 1, \"quantity\": 1}, {\"line_id\": 2, \"quantity\": 1}]",
+                           &json));
+    CHECK(streq(JGET(json, "/status"), "picked") && streq(JGET(json, "/lines/0/quantity"), "1"));
+    omskit_string_free(json);
+    OK(omskit_fulfillments(oms, p, &json));
+    CHECK(count(json, "\"order_id\":") == 2);
+    CHECK(streq(JGET(json, "/1/status"), "pending") && streq(JGET(json, "/1/location"), "WH-EAST"));
+    CHECK(streq(JGET(json, "/1/lines/0/sku"), "MUG") && streq(JGET(json, "/1/lines/0/quantity"), "2"));
+    CHECK(streq(JGET(json, "/1/lines/1/sku"), "TEE") && streq(JGET(json, "/1/lines/1/quantity"), "1"));
+    CHECK(streq(JGET(json, "/1/lines/1/line_id"), "2") && streq(JGET(json, "/1/lines/2"), ""));
+    CHECK(streq(JGET(json, "/1/held_from"), "null") && streq(JGET(json, "/1/shipment"), "null"));
+    jget(json, "/1/id", pending_p, sizeof pending_p);
+    omskit_string_free(json);
+    CHECK(strlen(pending_p) == 36);
+    CHECK(streq(order_status(oms, p, s), "processing"));
+    stock(oms, "MUG", "WH-EAST", &on_hand, &reserved);
+    CHECK(on_hand == 1 && reserved == 1); /* 2 written off; the pending one reserves nothing */
+    stock(oms, "TEE", "WH-EAST", &on_hand, &reserved);
+    CHECK(on_hand == 1 && reserved == 1);
+    OK(omskit_events_since(oms, 0, SIZE_MAX, &json));
+    CHECK(count(json, "\"kind\":\"UnitsUnfulfilled\"") == 2);
+    snprintf(buf, sizeof buf, "/%d/payload", last_event(json, "FulfillmentCreated"));
+    CHECK(contains(JGET(json, buf), "\"status\":\"pending\"") && contains(jbuf, pending_p));
+    omskit_string_free(json);
+
+    /* Listed as pending; it cannot be picked or held; fulfilling again
+     * finds nothing new. */
+    OK(omskit_pending_fulfillments(oms, NULL, 10, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/id"), pending_p));
+    CHECK(streq(JGET(json, "/0/status"), "pending") && streq(JGET(json, "/0/order_id"), p));
+    omskit_string_free(json);
+    snprintf(buf, sizeof buf, "[\"%s\"]", pending_p);
+    BAD(oms, omskit_create_pick_list(oms, "WH-EAST", buf, &json), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(contains(bad_json, "\"from\":\"pending\",\"action\":\"start_picking\""));
+    BAD(oms, omskit_hold_fulfillment(oms, pending_p, "wait", &json), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(contains(bad_json, "\"from\":\"pending\",\"action\":\"hold\""));
+    SAME(oms, omskit_fulfil(oms, p, &json));
+    CHECK(streq(json, "[]"));
+    omskit_string_free(json);
+
+    /* Order Q: 2 cups, none picked: its fulfilment order is cancelled and
+     * the cups go into a pending one. */
+    place(oms, "pend-Q", "[{\"sku\": \"CUP\", \"quantity\": 2, \"unit_price\": \"4.00\"}]", q);
+    fulfil_one(oms, q, fq);
+    pick_list_of(oms, "WH-EAST", fq);
+    OK(omskit_confirm_pick(oms, fq, "[{\"line_id\": 1, \"quantity\": 0}]", NULL));
+    CHECK(streq(fulfillment_status(oms, fq, s), "cancelled"));
+    OK(omskit_fulfillments(oms, q, &json));
+    CHECK(streq(JGET(json, "/1/status"), "pending") && streq(JGET(json, "/1/lines/0/quantity"), "2"));
+    jget(json, "/1/id", pending_q, sizeof pending_q);
+    omskit_string_free(json);
+
+    /* The queue: oldest first, paged by id. */
+    OK(omskit_pending_fulfillments(oms, NULL, SIZE_MAX, &json));
+    CHECK(count(json, "\"order_id\":") == 2);
+    CHECK(streq(JGET(json, "/0/id"), pending_p) && streq(JGET(json, "/1/id"), pending_q));
+    omskit_string_free(json);
+    OK(omskit_pending_fulfillments(oms, NULL, 1, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/id"), pending_p));
+    omskit_string_free(json);
+    OK(omskit_pending_fulfillments(oms, pending_p, 10, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/id"), pending_q));
+    omskit_string_free(json);
+    OK(omskit_pending_fulfillments(oms, pending_q, 10, &json));
+    CHECK(streq(json, "[]"));
+    omskit_string_free(json);
+    OK(omskit_pending_fulfillments(oms, NULL, 0, &json));
+    CHECK(streq(json, "[]"));
+    omskit_string_free(json);
+
+    /* Cancelling the pending one moves no stock; fulfilling the order again
+     * puts the cups, reserved nowhere, into a new pending one. */
+    OK(omskit_cancel_fulfillment(oms, pending_q, "re-plan", &json));
+    CHECK(streq(JGET(json, "/status"), "cancelled") && streq(JGET(json, "/reason"), "re-plan"));
+    omskit_string_free(json);
+    stock(oms, "CUP", "WH-EAST", &on_hand, &reserved);
+    CHECK(on_hand == 0 && reserved == 0);
+    OK(omskit_pending_fulfillments(oms, NULL, 10, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/id"), pending_p));
+    omskit_string_free(json);
+    OK(omskit_fulfil(oms, q, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/status"), "pending"));
+    CHECK(streq(JGET(json, "/0/location"), "WH-EAST") && streq(JGET(json, "/0/lines/0/quantity"), "2"));
+    jget(json, "/0/id", again_q, sizeof again_q);
+    omskit_string_free(json);
+    CHECK(strlen(again_q) == 36 && !streq(again_q, pending_q));
+    CHECK(streq(order_status(oms, q, s), "processing"));
+
+    /* A tee comes back, but no mug: allocation reserves all or nothing. */
+    OK(omskit_receive_stock(oms, "TEE", "WH-WEST", 1, "PO-2"));
+    json = (char *)"sentinel";
+    BAD(oms, omskit_allocate_fulfillment(oms, pending_p, &json), OMSKIT_STATUS_INSUFFICIENT_STOCK);
+    CHECK(json == NULL);
+    CHECK(streq(JGET(bad_json, "/sku"), "MUG") && streq(JGET(bad_json, "/requested"), "2"));
+    CHECK(streq(JGET(bad_json, "/shortages/0/sku"), "MUG") && streq(JGET(bad_json, "/shortages/0/available"), "0"));
+    CHECK(streq(JGET(bad_json, "/shortages/1"), "")); /* the tee could be reserved */
+    BAD(oms, omskit_allocate_fulfillment(oms, again_q, NULL), OMSKIT_STATUS_INSUFFICIENT_STOCK);
+    CHECK(streq(JGET(bad_json, "/sku"), "CUP"));
+    /* Only a pending one can be allocated. */
+    BAD(oms, omskit_allocate_fulfillment(oms, fp, &json), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(contains(bad_json, "\"entity\":\"fulfillment order\""));
+    CHECK(contains(bad_json, "\"from\":\"picked\",\"action\":\"allocate\""));
+    BAD(oms, omskit_allocate_fulfillment(oms, pending_q, &json), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(contains(bad_json, "\"from\":\"cancelled\",\"action\":\"allocate\""));
+    BAD(oms, omskit_allocate_fulfillment(oms, UNKNOWN_ID, &json), OMSKIT_STATUS_NOT_FOUND);
+    CHECK(contains(bad_json, "\"entity\":\"fulfillment order\"") && contains(bad_json, UNKNOWN_ID));
+
+    /* Mugs come back at both locations: the East DC (priority 1) has one,
+     * so the second mug and the tee come from the West DC. */
+    OK(omskit_receive_stock(oms, "MUG", "WH-EAST", 1, "PO-2"));
+    OK(omskit_receive_stock(oms, "MUG", "WH-WEST", 4, "PO-2"));
+    uint64_t before = last_seq(oms);
+    OK(omskit_allocate_fulfillment(oms, pending_p, &json));
+    CHECK(count(json, "\"order_id\":") == 2);
+    CHECK(streq(JGET(json, "/0/id"), pending_p) && streq(JGET(json, "/0/status"), "ready"));
+    CHECK(streq(JGET(json, "/0/location"), "WH-EAST") && streq(JGET(json, "/0/lines/0/sku"), "MUG"));
+    CHECK(streq(JGET(json, "/0/lines/0/quantity"), "1") && streq(JGET(json, "/0/lines/1"), ""));
+    CHECK(streq(JGET(json, "/1/status"), "ready") && streq(JGET(json, "/1/location"), "WH-WEST"));
+    CHECK(streq(JGET(json, "/1/order_id"), p) && streq(JGET(json, "/1/lines/0/sku"), "MUG"));
+    CHECK(streq(JGET(json, "/1/lines/0/quantity"), "1") && streq(JGET(json, "/1/lines/1/sku"), "TEE"));
+    CHECK(streq(JGET(json, "/1/lines/1/line_id"), "2") && streq(JGET(json, "/1/lines/1/quantity"), "1"));
+    jget(json, "/1/id", west, sizeof west);
+    omskit_string_free(json);
+    OK(omskit_events_since(oms, before, SIZE_MAX, &json));
+    CHECK(count(json, "\"seq\":") == 3);
+    CHECK(streq(JGET(json, "/0/kind"), "StockReserved") && streq(JGET(json, "/1/kind"), "FulfillmentStatusChanged"));
+    CHECK(streq(JGET(json, "/2/kind"), "FulfillmentCreated"));
+    CHECK(contains(JGET(json, "/1/payload"), "\"action\":\"allocate\"") && contains(jbuf, "reserved at WH-EAST"));
+    CHECK(contains(JGET(json, "/2/payload"), "\"status\":\"ready\"") && contains(jbuf, west));
+    omskit_string_free(json);
+    CHECK(streq(fulfillment_status(oms, pending_p, s), "ready"));
+    stock(oms, "MUG", "WH-EAST", &on_hand, &reserved);
+    CHECK(on_hand == 2 && reserved == 2);
+    stock(oms, "MUG", "WH-WEST", &on_hand, &reserved);
+    CHECK(on_hand == 4 && reserved == 1);
+    stock(oms, "TEE", "WH-WEST", &on_hand, &reserved);
+    CHECK(on_hand == 1 && reserved == 1);
+    OK(omskit_pending_fulfillments(oms, NULL, 10, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/id"), again_q));
+    omskit_string_free(json);
+    BAD(oms, omskit_allocate_fulfillment(oms, pending_p, &json), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(contains(bad_json, "\"from\":\"ready\",\"action\":\"allocate\""));
+    CHECK(streq(order_status(oms, p, s), "processing"));
+
+    /* Everything of order P ships. */
+    OK(omskit_pack(oms, fp,
+                   "[{\"id\": \"P-1\", \"weight_kg\": \"0.8\", \"length_cm\": \"20\", \"width_cm\": \"20\","
+                   " \"height_cm\": \"10\", \"lines\": [{\"line_id\": 1, \"quantity\": 1}, {\"line_id\": 2, \"quantity\": 1}]}]",
+                   NULL));
+    ship(oms, fp, "table-rate", "ground", tn);
+    CHECK(streq(order_status(oms, p, s), "partially_shipped"));
+    pick_and_pack(oms, "WH-EAST", pending_p, 1, 1);
+    ship(oms, pending_p, "table-rate", "ground", tn);
+    pick_list_of(oms, "WH-WEST", west);
+    OK(omskit_confirm_pick(oms, west, "[{\"line_id\": 1, \"quantity\": 1}, {\"line_id\": 2, \"quantity\": 1}]", NULL));
+    OK(omskit_pack(oms, west,
+                   "[{\"id\": \"P-3\", \"weight_kg\": \"0.8\", \"length_cm\": \"20\", \"width_cm\": \"20\","
+                   " \"height_cm\": \"10\", \"lines\": [{\"line_id\": 1, \"quantity\": 1}, {\"line_id\": 2, \"quantity\": 1}]}]",
+                   NULL));
+    ship(oms, west, "table-rate", "express", tn);
+    CHECK(streq(order_status(oms, p, s), "shipped"));
+    stock(oms, "MUG", "WH-EAST", &on_hand, &reserved);
+    CHECK(on_hand == 0 && reserved == 0);
+    stock(oms, "MUG", "WH-WEST", &on_hand, &reserved);
+    CHECK(on_hand == 3 && reserved == 0);
+
     bool intact = false;
     OK(omskit_verify_audit_chain(oms, &intact, NULL));
     CHECK(intact);
@@ -742,6 +975,8 @@ static void test_diagrams(void) {
     omskit_string_free(text);
     OK(omskit_state_diagram("fulfillment", OMSKIT_DIAGRAM_FORMAT_MERMAID, &text));
     CHECK(contains(text, "[*] --> ready") && contains(text, "packed --> shipped : ship"));
+    CHECK(contains(text, "[*] --> pending") && contains(text, "pending --> ready : allocate"));
+    CHECK(contains(text, "pending --> cancelled : cancel"));
     CHECK(contains(text, "on_hold --> picking : release"));
     omskit_string_free(text);
     OK(omskit_state_diagram("order", OMSKIT_DIAGRAM_FORMAT_DOT, &text));
@@ -1180,6 +1415,17 @@ static void test_bad_inputs(void) {
     track_order(nowhere);
     fulfil_one(oms, nowhere, fnowhere);
     pick_and_pack(oms, "WH-EAST", fnowhere, 1, 1);
+    /* A pending fulfilment order: a short pick of boxes, none elsewhere. */
+    char obox[64], fbox[64], fpending[64];
+    OK(omskit_receive_stock(oms, "BOX", "WH-EAST", 2, "PO-1"));
+    place(oms, "o-8", "[{\"sku\": \"BOX\", \"quantity\": 2, \"unit_price\": \"1\"}]", obox);
+    fulfil_one(oms, obox, fbox);
+    pick_list_of(oms, "WH-EAST", fbox);
+    OK(omskit_confirm_pick(oms, fbox, "[{\"line_id\": 1, \"quantity\": 1}]", NULL));
+    OK(omskit_pending_fulfillments(oms, NULL, 10, &out));
+    jget(out, "/0/id", fpending, sizeof fpending);
+    CHECK(count(out, "\"order_id\":") == 1 && streq(JGET(out, "/0/status"), "pending"));
+    omskit_string_free(out);
 
     /* omskit_fulfil */
     BAD(oms, omskit_fulfil(no, o2, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
@@ -1428,6 +1674,44 @@ static void test_bad_inputs(void) {
     BAD(oms, omskit_cancel_fulfillment(oms, UNKNOWN_ID, "r", &out), OMSKIT_STATUS_NOT_FOUND);
     BAD(oms, omskit_cancel_fulfillment(oms, f, "r", &out), OMSKIT_STATUS_INVALID_TRANSITION);
     CHECK(out == NULL);
+
+    /* omskit_allocate_fulfillment (fpending awaits a box), omskit_pending_fulfillments */
+    BAD(oms, omskit_allocate_fulfillment(no, fpending, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
+    FIELD_IS("oms");
+    BAD(oms, omskit_allocate_fulfillment(oms, NULL, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
+    FIELD_IS("fulfillment_id");
+    BAD(oms, omskit_allocate_fulfillment(oms, BAD_UTF8, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
+    FIELD_IS("fulfillment_id");
+    BAD(oms, omskit_allocate_fulfillment(oms, "bad", &out), OMSKIT_STATUS_VALIDATION);
+    FIELD_IS("fulfillment_id");
+    BAD(oms, omskit_allocate_fulfillment(oms, "", NULL), OMSKIT_STATUS_VALIDATION);
+    FIELD_IS("fulfillment_id");
+    BAD(oms, omskit_allocate_fulfillment(oms, UNKNOWN_ID, &out), OMSKIT_STATUS_NOT_FOUND);
+    CHECK(contains(bad_json, "\"entity\":\"fulfillment order\"") && contains(bad_json, UNKNOWN_ID));
+    BAD(oms, omskit_allocate_fulfillment(oms, fready, &out), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(contains(bad_json, "\"from\":\"ready\",\"action\":\"allocate\""));
+    BAD(oms, omskit_allocate_fulfillment(oms, f, &out), OMSKIT_STATUS_INVALID_TRANSITION);
+    CHECK(contains(bad_json, "\"from\":\"shipped\",\"action\":\"allocate\""));
+    out = (char *)"sentinel";
+    BAD(oms, omskit_allocate_fulfillment(oms, fpending, &out), OMSKIT_STATUS_INSUFFICIENT_STOCK);
+    CHECK(out == NULL);
+    CHECK(streq(JGET(bad_json, "/sku"), "BOX") && streq(JGET(bad_json, "/shortages/0/requested"), "1"));
+    BAD(oms, omskit_allocate_fulfillment(oms, fpending, NULL), OMSKIT_STATUS_INSUFFICIENT_STOCK);
+    BAD(oms, omskit_pending_fulfillments(no, NULL, 10, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
+    FIELD_IS("oms");
+    BAD(oms, omskit_pending_fulfillments(oms, NULL, 10, NULL), OMSKIT_STATUS_INVALID_ARGUMENT);
+    FIELD_IS("out_json");
+    BAD(oms, omskit_pending_fulfillments(oms, BAD_UTF8, 10, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
+    FIELD_IS("after");
+    BAD(oms, omskit_pending_fulfillments(oms, "bad", 10, &out), OMSKIT_STATUS_VALIDATION);
+    FIELD_IS("after");
+    out = (char *)"sentinel";
+    BAD(oms, omskit_pending_fulfillments(oms, "", 10, &out), OMSKIT_STATUS_VALIDATION);
+    FIELD_IS("after");
+    CHECK(out == NULL);
+    SAME(oms, omskit_pending_fulfillments(oms, UNKNOWN_ID, 10, &out)); /* any id pages, known or not */
+    CHECK(count(out, "\"order_id\":") == 1 && streq(JGET(out, "/0/id"), fpending));
+    omskit_string_free(out);
 
     /* Carriers */
     BAD(oms, omskit_register_standard_carrier(no, "USD"), OMSKIT_STATUS_INVALID_ARGUMENT);
@@ -1751,6 +2035,7 @@ static void test_bad_inputs(void) {
     CHECK(streq(fulfillment_status(oms, fready, s), "ready"));
     CHECK(streq(fulfillment_status(oms, fpicked, s), "picked"));
     CHECK(streq(fulfillment_status(oms, fpacked, s), "packed"));
+    CHECK(streq(fulfillment_status(oms, fpending, s), "pending"));
     OK(omskit_tracking_events(oms, tn, &out));
     CHECK(streq(out, "[]"));
     omskit_string_free(out);
@@ -1872,6 +2157,16 @@ static void persisted_life(omskit_oms *oms, char *order_id, char *tn) {
     CHECK(outcome_is(json, "true", "true", "delivered"));
     omskit_string_free(json);
     CHECK(streq(order_status(oms, order_id, s), "delivered"));
+    /* A short pick of cups leaves one pending, to find after reopening. */
+    char cups[64], fcups[64];
+    OK(omskit_receive_stock(oms, "CUP", "WH-EAST", 2, "PO-1"));
+    place(oms, "p-2", "[{\"sku\": \"CUP\", \"quantity\": 2, \"unit_price\": \"4.00\"}]", cups);
+    fulfil_one(oms, cups, fcups);
+    pick_list_of(oms, "WH-EAST", fcups);
+    OK(omskit_confirm_pick(oms, fcups, "[{\"line_id\": 1, \"quantity\": 1}]", NULL));
+    OK(omskit_fulfillments(oms, cups, &json));
+    CHECK(streq(JGET(json, "/1/status"), "pending") && streq(JGET(json, "/1/lines/0/quantity"), "1"));
+    omskit_string_free(json);
     BAD(oms, omskit_record_tracking_event(oms, "NO-SUCH-NUMBER", "{\"carrier_event_id\": \"e\", \"kind\": \"in_transit\","
                                                                  " \"occurred_at\": \"2030-01-02T00:00:00Z\"}", NULL),
         OMSKIT_STATUS_NOT_FOUND);
@@ -1898,6 +2193,25 @@ static void check_persisted(const omskit_oms *oms, const char *order_id, const c
     omskit_string_free(json);
     OK(omskit_notifications_since(oms, 0, SIZE_MAX, &json));
     CHECK(count(json, "\"kind\":\"delivered\"") == 1);
+    omskit_string_free(json);
+    /* The pending cups: still awaiting stock, then allocated. */
+    char pending[64];
+    OK(omskit_pending_fulfillments(oms, NULL, 10, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/status"), "pending"));
+    CHECK(streq(JGET(json, "/0/lines/0/sku"), "CUP") && streq(JGET(json, "/0/location"), "WH-EAST"));
+    jget(json, "/0/id", pending, sizeof pending);
+    omskit_string_free(json);
+    OK(omskit_pending_fulfillments(oms, pending, 10, &json));
+    CHECK(streq(json, "[]"));
+    omskit_string_free(json);
+    BAD(oms, omskit_allocate_fulfillment(oms, pending, NULL), OMSKIT_STATUS_INSUFFICIENT_STOCK);
+    OK(omskit_receive_stock(oms, "CUP", "WH-EAST", 1, "PO-2"));
+    OK(omskit_allocate_fulfillment(oms, pending, &json));
+    CHECK(count(json, "\"order_id\":") == 1 && streq(JGET(json, "/0/id"), pending));
+    CHECK(streq(JGET(json, "/0/status"), "ready") && streq(JGET(json, "/0/location"), "WH-EAST"));
+    omskit_string_free(json);
+    OK(omskit_pending_fulfillments(oms, NULL, 10, &json));
+    CHECK(streq(json, "[]"));
     omskit_string_free(json);
     bool intact = false;
     OK(omskit_verify_audit_chain(oms, &intact, NULL));
@@ -1954,6 +2268,7 @@ static void test_postgres(void) {
 
 int main(void) {
     test_lifecycle();
+    test_pending();
     test_diagrams();
     test_c_carriers();
     test_c_carrier_services();
