@@ -95,6 +95,18 @@ pub(crate) fn order_id(text: &str) -> Result<OrderId, Failure> {
     Ok(text.parse::<OrderId>()?)
 }
 
+/// The id a listing starts after, in its hyphenated UUID form
+/// (`VALIDATION` on `after`, the parameter, otherwise).
+pub(crate) fn after_id<I: std::str::FromStr<Err = omskit::Error>>(
+    text: &str,
+) -> Result<I, Failure> {
+    let id = text.parse::<I>().map_err(|e| match e {
+        omskit::Error::Validation { message, .. } => omskit::Error::validation("after", message),
+        other => other,
+    })?;
+    Ok(id)
+}
+
 /// A fulfilment order id in its hyphenated UUID form (`VALIDATION` on
 /// `fulfillment_id` otherwise).
 pub(crate) fn fulfillment_id(text: &str) -> Result<FulfillmentId, Failure> {

@@ -8,11 +8,11 @@ use omskit::{Decimal, FulfillmentId, FulfillmentOrder, Package, PackageLine, Pic
 use serde::Deserialize;
 
 use crate::boundary::{
-    from_json_as, fulfillment_id, guard, opt_out_string, opt_text, order_id, out_string, put_json,
-    text, to_json,
+    after_id, from_json_as, fulfillment_id, guard, opt_out_string, opt_text, order_id, out_string,
+    put_json, text, to_json,
 };
 use crate::handle::{handle, Oms};
-use crate::status::{Failure, Status};
+use crate::status::Status;
 
 /// Creates fulfilment orders for every unit of an order that is not in an
 /// open fulfilment order yet: reserved units in `ready` ones, one per
@@ -339,20 +339,10 @@ pub unsafe extern "C" fn omskit_pending_fulfillments(
         // SAFETY: the caller's promises.
         let (slot, h, after) =
             unsafe { (out_string(out_json, "out_json")?, handle(oms)?, opt_text(after, "after")?) };
-        let after = after.map(after_id).transpose()?;
+        let after = after.map(after_id::<FulfillmentId>).transpose()?;
         *slot = to_json(&h.oms.pending_fulfillments(after, limit)?)?;
         Ok(())
     })
-}
-
-/// The fulfilment order id a listing starts after; `VALIDATION` on `after`
-/// (the parameter) when the text is not one.
-fn after_id(text: &str) -> Result<FulfillmentId, Failure> {
-    let id = text.parse::<FulfillmentId>().map_err(|e| match e {
-        omskit::Error::Validation { message, .. } => omskit::Error::validation("after", message),
-        other => other,
-    })?;
-    Ok(id)
 }
 
 /// Puts the picked units of a fulfilment order into packages (`picked` →

@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::boundary::{
-    from_json, guard, opt_out_string, opt_text, order_id, out_string, put_json, text, to_json,
+    after_id, from_json, guard, opt_out_string, opt_text, order_id, out_string, put_json, text,
+    to_json,
 };
 use crate::handle::{handle, Oms};
 use crate::status::{Failure, Status};
@@ -199,7 +200,7 @@ pub unsafe extern "C" fn omskit_orders(
         // SAFETY: the caller's promises.
         let (slot, h, after) =
             unsafe { (out_string(out_json, "out_json")?, handle(oms)?, opt_text(after, "after")?) };
-        let after = after.map(order_id).transpose()?;
+        let after = after.map(after_id).transpose()?;
         *slot = to_json(&h.oms.orders(after, limit)?)?;
         Ok(())
     })

@@ -774,6 +774,7 @@ static void test_bad_inputs(void) {
     BAD(oms, omskit_orders(no, NULL, 10, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
     BAD(oms, omskit_orders(oms, NULL, 10, NULL), OMSKIT_STATUS_INVALID_ARGUMENT);
     BAD(oms, omskit_orders(oms, "bad", 10, &out), OMSKIT_STATUS_VALIDATION);
+    CHECK(streq(bad_field, "after"));
     BAD(oms, omskit_orders(oms, BAD_UTF8, 10, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
     BAD(oms, omskit_reservations(no, id, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
     BAD(oms, omskit_reservations(oms, NULL, &out), OMSKIT_STATUS_INVALID_ARGUMENT);
