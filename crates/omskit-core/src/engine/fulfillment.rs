@@ -198,7 +198,7 @@ impl<S: Store> Oms<S> {
             return Err(Error::validation("bin", format!("longer than {MAX_BIN_LEN} bytes")));
         }
         // A bin code is printed on labels: no control characters, newlines included.
-        crate::shipping::check_text("bin", bin)?;
+        crate::shipping::check_label_text("bin", bin)?;
         self.write(|w| {
             w.tx.location(location)?.ok_or_else(|| Error::not_found("location", location))?;
             w.tx.put_bin(sku, location, bin)?;

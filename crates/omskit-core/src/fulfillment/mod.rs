@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::id::{FulfillmentId, OrderId};
-use crate::shipping::{check_text, Parcel, Shipment};
+use crate::shipping::{check_label_text, Parcel, Shipment};
 
 /// Where a fulfilment order is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -399,7 +399,7 @@ impl FulfillmentOrder {
             if package.id.trim().is_empty() {
                 return Err(Error::validation(format!("{field}.id"), "must not be empty"));
             }
-            check_text(&format!("{field}.id"), &package.id)?;
+            check_label_text(&format!("{field}.id"), &package.id)?;
             if !ids.insert(package.id.as_str()) {
                 return Err(Error::validation(
                     format!("{field}.id"),

@@ -16,8 +16,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::money::Currency;
 
-/// The longest tracking number, carrier event id or free text accepted.
-pub const MAX_TEXT_LEN: usize = 200;
+/// The longest one-line text of the shipping records: a tracking number,
+/// a carrier event id, a tracking location or description, a sensor name,
+/// a bin or package code.
+pub const MAX_LABEL_LEN: usize = 200;
 
 /// A fulfilment order's packages on their way: the bought label and what
 /// the carrier has reported since.
@@ -81,7 +83,7 @@ impl DeliveryProof {
             ("location", &self.location),
         ] {
             if let Some(v) = value {
-                check_text(&format!("{field}.{name}"), v)?;
+                check_label_text(&format!("{field}.{name}"), v)?;
             }
         }
         Ok(())
@@ -171,15 +173,15 @@ impl TrackingUpdate {
     /// # Errors
     /// `Validation` naming the offending field.
     pub fn validate(&self) -> Result<()> {
-        check_text("carrier_event_id", &self.carrier_event_id)?;
+        check_label_text("carrier_event_id", &self.carrier_event_id)?;
         if self.carrier_event_id.trim().is_empty() {
             return Err(Error::validation("carrier_event_id", "must not be empty"));
         }
         if let Some(l) = &self.location {
-            check_text("location", l)?;
+            check_label_text("location", l)?;
         }
         if let Some(d) = &self.description {
-            check_text("description", d)?;
+            check_label_text("description", d)?;
         }
         if let Some(p) = &self.proof {
             if self.kind != TrackingEventKind::Delivered {
@@ -305,7 +307,7 @@ impl ConditionReading {
     /// `Validation` naming the offending field.
     pub fn validate(&self) -> Result<()> {
         if let Some(s) = &self.sensor {
-            check_text("sensor", s)?;
+            check_label_text("sensor", s)?;
         }
         if self.kind == ConditionKind::Shock
             && self.value.is_sign_negative()
@@ -317,10 +319,13 @@ impl ConditionReading {
     }
 }
 
-/// Rejects text over [`MAX_TEXT_LEN`] bytes or with control characters.
-pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
-    if value.len() > MAX_TEXT_LEN {
-        return Err(Error::validation(field, format!("longer than {MAX_TEXT_LEN} bytes")));
+/// Checks one-line text of the shipping records (printed on labels, sent
+/// to carriers): at most [`MAX_LABEL_LEN`] bytes, no control characters at
+/// all. (Free text of orders, such as notes and reasons, may hold newlines
+/// and tabs: `order::check_text`.)
+pub(crate) fn check_label_text(field: &str, value: &str) -> Result<()> {
+    if value.len() > MAX_LABEL_LEN {
+        return Err(Error::validation(field, format!("longer than {MAX_LABEL_LEN} bytes")));
     }
     if value.chars().any(char::is_control) {
         return Err(Error::validation(field, "contains control characters"));
@@ -328,7 +333,7 @@ pub(crate) fn check_text(field: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks a tracking number: 1 to [`MAX_TEXT_LEN`] printable characters.
+/// Checks a tracking number: 1 to [`MAX_LABEL_LEN`] printable characters.
 ///
 /// # Errors
 /// `Validation` on the field `tracking_number`.
@@ -336,5 +341,5 @@ pub fn check_tracking_number(tracking_number: &str) -> Result<()> {
     if tracking_number.trim().is_empty() {
         return Err(Error::validation("tracking_number", "must not be empty"));
     }
-    check_text("tracking_number", tracking_number)
+    check_label_text("tracking_number", tracking_number)
 }
