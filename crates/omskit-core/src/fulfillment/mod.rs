@@ -170,8 +170,9 @@ impl FulfillmentStatus {
         ]
     };
 
-    /// The state `action` leads to from this one (for `Release`, use
-    /// [`FulfillmentOrder::release`], which knows the state to return to).
+    /// The state `action` leads to from this one (for `Release`, the first
+    /// `Release` row; the engine returns to the fulfilment order's
+    /// `held_from` instead).
     ///
     /// # Errors
     /// `InvalidTransition` when the table has no such row.
