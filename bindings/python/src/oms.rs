@@ -446,11 +446,7 @@ impl PyOms {
         after: Option<&Bound<'py, PyAny>>,
         limit: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let after = match after.filter(|a| !a.is_none()) {
-            Some(a) => Some(order_id(a, &Path::root("after"))?),
-            None => None,
-        };
-        let limit: usize = opt_int(limit, &Path::root("limit"))?.unwrap_or(100);
+        let (after, limit) = page(after, limit, order_id)?;
         list_of(py, self.run(py, move |oms| oms.orders(after, limit))?, PyOrder)
     }
 
@@ -612,11 +608,7 @@ impl PyOms {
         after: Option<&Bound<'py, PyAny>>,
         limit: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyList>> {
-        let after = match after.filter(|a| !a.is_none()) {
-            Some(a) => Some(fulfillment_id(a, &Path::root("after"))?),
-            None => None,
-        };
-        let limit: usize = opt_int(limit, &Path::root("limit"))?.unwrap_or(100);
+        let (after, limit) = page(after, limit, fulfillment_id)?;
         let pending = self.run(py, move |oms| oms.pending_fulfillments(after, limit))?;
         list_of(py, pending, PyFulfillmentOrder)
     }
@@ -1079,4 +1071,20 @@ impl PyOms {
         let core_id = self.subscriptions.lock().unwrap_or_else(PoisonError::into_inner).remove(&id);
         Ok(core_id.is_some_and(|core_id| engine.unsubscribe(core_id)))
     }
+}
+
+/// A listing's page arguments: the id to start after (`None` or Python
+/// `None`: from the first), read by `id`, and the page size (100 when not
+/// given); errors name `after` and `limit`.
+fn page<I>(
+    after: Option<&Bound<'_, PyAny>>,
+    limit: Option<&Bound<'_, PyAny>>,
+    id: impl Fn(&Bound<'_, PyAny>, &Path<'_>) -> PyResult<I>,
+) -> PyResult<(Option<I>, usize)> {
+    let after = match after.filter(|a| !a.is_none()) {
+        Some(a) => Some(id(a, &Path::root("after"))?),
+        None => None,
+    };
+    let limit: usize = opt_int(limit, &Path::root("limit"))?.unwrap_or(100);
+    Ok((after, limit))
 }
