@@ -13,6 +13,7 @@
 //! | group | benchmark | what one iteration does |
 //! | --- | --- | --- |
 //! | `sqlite_normal`, `sqlite_full` | `baseline_insert/1_thread` | `BEGIN IMMEDIATE`, one-row `INSERT`, `COMMIT` with rusqlite on a file with the store's settings (WAL, same `synchronous`) |
+//! | | `raw_order/1_thread` | the SQL floor of `place_order`: the rows one real placement wrote (the order, its 3 lines and 3 reservations, 3 ledger entries, 2 events), replayed with fresh keys as plain prepared `INSERT`s, plus the 3 stock `UPDATE`s, in one transaction with the store's settings; no engine (no validation, pricing, reading, hashing or serializing) |
 //! | | `place_order/1_thread` | places one 3-line order in its own transaction |
 //! | | `baseline_insert/2_threads` | both threads commit one row each, sharing one connection behind a mutex as the store's writer does (2 commits) |
 //! | | `place_order/2_threads` | both threads place one order each (2 orders) |
@@ -42,6 +43,7 @@
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Barrier, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -207,6 +209,160 @@ impl RawSqlite {
     }
 }
 
+/// A column that names the order: rewritten with each replay's order id.
+#[derive(Clone, Copy)]
+enum OrderKey {
+    /// The order id itself (`orders.id`, `order_lines.order_id`, ...).
+    Id,
+    /// An event stream, the order's (`order:<id>`).
+    Stream,
+}
+
+/// One row to replay: its `INSERT`, its values, and the columns that name
+/// the order.
+struct RawRow {
+    insert: String,
+    values: Vec<rusqlite::types::Value>,
+    keys: Vec<(usize, OrderKey)>,
+}
+
+/// The SQL floor of a placement on SQLite (see the module table): the rows
+/// a real placement wrote, replayed on a file with the store's schema and
+/// settings, each time under a new order id above every one before.
+struct RawOrder {
+    conn: Mutex<rusqlite::Connection>,
+    rows: Vec<RawRow>,
+    /// (sku, location) of each reservation: the stock rows to update.
+    stock: Vec<(String, String)>,
+    first_id: u128,
+    replays: AtomicU64,
+    _file: ScratchFile,
+}
+
+impl RawOrder {
+    fn new(name: &str, synchronous: Synchronous) -> RawOrder {
+        let engine = SqliteEngine::new(name, synchronous);
+        let order = engine.oms.place_order(&fixtures::three_line_bench_order()).expect("placed");
+        let SqliteEngine { oms, _file: file } = engine;
+        drop(oms);
+        let conn = rusqlite::Connection::open(&file.0).expect("open SQLite");
+        let synchronous = match synchronous {
+            Synchronous::Normal => "NORMAL",
+            Synchronous::Full => "FULL",
+        };
+        // The settings `omskit_sqlite` opens its connections with.
+        conn.execute_batch(&format!(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = {synchronous}; \
+             PRAGMA foreign_keys = ON; PRAGMA temp_store = MEMORY; \
+             PRAGMA wal_autocheckpoint = 10000;"
+        ))
+        .expect("settings");
+        let id = order.id.to_string();
+        let stream = omskit::events::stream::order(order.id);
+        let mut rows = Vec::new();
+        for (table, key_column, key) in [
+            ("orders", "id", &id),
+            ("order_lines", "order_id", &id),
+            ("reservations", "order_id", &id),
+            ("stock_movements", "reference", &id),
+            ("events", "stream", &stream),
+        ] {
+            rows.extend(raw_rows(&conn, table, key_column, key));
+        }
+        let stock = conn
+            .prepare("SELECT sku, location FROM reservations WHERE order_id = ?1")
+            .expect("prepare")
+            .query_map([&id], |row| Ok((row.get(0)?, row.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<Vec<(String, String)>>>()
+            .expect("reservations");
+        assert_eq!(
+            (rows.len(), stock.len()),
+            (12, 3),
+            "one order, 3 lines, 3 reservations, 3 ledger entries, 2 events"
+        );
+        RawOrder {
+            conn: Mutex::new(conn),
+            rows,
+            stock,
+            first_id: order.id.as_u128() + 1,
+            replays: AtomicU64::new(0),
+            _file: file,
+        }
+    }
+
+    /// One transaction that writes one order's rows under a new id.
+    fn commit_one(&self) {
+        let n = self.replays.fetch_add(1, Ordering::Relaxed);
+        let order_id = omskit::OrderId::from_u128(self.first_id + u128::from(n));
+        let (id, stream) = (order_id.to_string(), omskit::events::stream::order(order_id));
+        let conn = lock(&self.conn);
+        conn.prepare_cached("BEGIN IMMEDIATE").expect("prepare").execute([]).expect("begin");
+        for row in &self.rows {
+            let mut values = row.values.clone();
+            for &(column, key) in &row.keys {
+                let text = match key {
+                    OrderKey::Id => &id,
+                    OrderKey::Stream => &stream,
+                };
+                values[column] = rusqlite::types::Value::Text(text.clone());
+            }
+            conn.prepare_cached(&row.insert)
+                .expect("prepare")
+                .execute(rusqlite::params_from_iter(values))
+                .expect("insert");
+        }
+        for (sku, location) in &self.stock {
+            conn.prepare_cached(
+                "UPDATE stock_levels SET reserved = reserved + 1 WHERE sku = ?1 AND location = ?2",
+            )
+            .expect("prepare")
+            .execute([sku, location])
+            .expect("update");
+        }
+        conn.prepare_cached("COMMIT").expect("prepare").execute([]).expect("commit");
+    }
+}
+
+/// The rows of `table` whose `key_column` is `key`, as `INSERT`s of every
+/// column but the table's own sequence number (`seq`, assigned on insert).
+fn raw_rows(conn: &rusqlite::Connection, table: &str, key_column: &str, key: &str) -> Vec<RawRow> {
+    let columns: Vec<String> = conn
+        .prepare(&format!("SELECT name FROM pragma_table_info('{table}') WHERE name != 'seq'"))
+        .expect("prepare")
+        .query_map([], |row| row.get(0))
+        .expect("columns")
+        .collect::<rusqlite::Result<_>>()
+        .expect("columns");
+    let list = columns.join(", ");
+    let placeholders = (1..=columns.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+    let insert = format!("INSERT INTO {table} ({list}) VALUES ({placeholders})");
+    let keys: Vec<(usize, OrderKey)> = columns
+        .iter()
+        .enumerate()
+        .filter_map(|(i, column)| match (table, column.as_str()) {
+            ("orders", "id")
+            | ("order_lines" | "reservations", "order_id")
+            | ("stock_movements", "reference") => Some((i, OrderKey::Id)),
+            ("events", "stream") => Some((i, OrderKey::Stream)),
+            _ => None,
+        })
+        .collect();
+    let mut select = conn
+        .prepare(&format!("SELECT {list} FROM {table} WHERE {key_column} = ?1"))
+        .expect("prepare");
+    let rows = select
+        .query_map([key], |row| {
+            (0..columns.len()).map(|i| row.get::<_, rusqlite::types::Value>(i)).collect()
+        })
+        .expect("query")
+        .collect::<rusqlite::Result<Vec<Vec<rusqlite::types::Value>>>>()
+        .expect("rows");
+    rows.into_iter()
+        .map(|values| RawRow { insert: insert.clone(), values, keys: keys.clone() })
+        .collect()
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
@@ -351,6 +507,14 @@ fn sqlite_single(c: &mut Criterion, synchronous: Synchronous) {
         Synchronous::Full => "sqlite_full",
     };
     let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Elements(1));
+    let mut floor: Option<RawOrder> = None;
+    group.bench_function(BenchmarkId::new("raw_order", "1_thread"), |b| {
+        let raw =
+            floor.get_or_insert_with(|| RawOrder::new(&format!("{name}-raw-order"), synchronous));
+        b.iter(|| raw.commit_one());
+    });
+    drop(floor);
     single_order_group(
         &mut group,
         "baseline_insert",
