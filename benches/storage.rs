@@ -22,6 +22,7 @@
 //! | | `baseline_update/2_threads` | each thread updates its own row on its own connection (2 commits) |
 //! | | `place_order/2_threads` | as for SQLite (2 orders) |
 //! | `place_orders` | `sqlite_normal/1000`, `postgres/1000` | places 1000 orders in one transaction |
+//! | | `sqlite_normal_raw/1000` | the SQL floor of `sqlite_normal/1000`: 1000 orders' rows as `raw_order` writes them, in one transaction |
 //! | `scaling` | `sqlite_normal/1k_stored`, `sqlite_normal/1m_stored` | `place_order` on SQLite NORMAL with 1,000 or 1,000,000 orders already stored |
 //!
 //! Every order has 3 lines of SKUs stocked (hundreds of millions of units)
@@ -291,13 +292,21 @@ impl RawOrder {
         }
     }
 
-    /// One transaction that writes one order's rows under a new id.
-    fn commit_one(&self) {
+    /// One transaction that writes `orders` orders' rows, each under a new id.
+    fn commit(&self, orders: usize) {
+        let conn = lock(&self.conn);
+        conn.prepare_cached("BEGIN IMMEDIATE").expect("prepare").execute([]).expect("begin");
+        for _ in 0..orders {
+            self.write_one(&conn);
+        }
+        conn.prepare_cached("COMMIT").expect("prepare").execute([]).expect("commit");
+    }
+
+    /// Writes one order's rows under a new id.
+    fn write_one(&self, conn: &rusqlite::Connection) {
         let n = self.replays.fetch_add(1, Ordering::Relaxed);
         let order_id = omskit::OrderId::from_u128(self.first_id + u128::from(n));
         let (id, stream) = (order_id.to_string(), omskit::events::stream::order(order_id));
-        let conn = lock(&self.conn);
-        conn.prepare_cached("BEGIN IMMEDIATE").expect("prepare").execute([]).expect("begin");
         for row in &self.rows {
             let mut values = row.values.clone();
             for &(column, key) in &row.keys {
@@ -320,7 +329,6 @@ impl RawOrder {
             .execute([sku, location])
             .expect("update");
         }
-        conn.prepare_cached("COMMIT").expect("prepare").execute([]).expect("commit");
     }
 }
 
@@ -512,7 +520,7 @@ fn sqlite_single(c: &mut Criterion, synchronous: Synchronous) {
     group.bench_function(BenchmarkId::new("raw_order", "1_thread"), |b| {
         let raw =
             floor.get_or_insert_with(|| RawOrder::new(&format!("{name}-raw-order"), synchronous));
-        b.iter(|| raw.commit_one());
+        b.iter(|| raw.commit(1));
     });
     drop(floor);
     single_order_group(
@@ -550,6 +558,14 @@ fn place_orders(c: &mut Criterion, pg: Option<&str>) {
         let results = black_box(oms.place_orders(black_box(&drafts)).expect("placed"));
         assert!(results.iter().all(Result::is_ok), "an order failed");
     };
+
+    let mut floor: Option<RawOrder> = None;
+    group.bench_function(BenchmarkId::new("sqlite_normal_raw", BATCH), |b| {
+        let raw = floor
+            .get_or_insert_with(|| RawOrder::new("bulk-sqlite_normal-raw", Synchronous::Normal));
+        b.iter(|| raw.commit(BATCH));
+    });
+    drop(floor);
 
     let mut sqlite: Option<SqliteEngine> = None;
     group.bench_function(BenchmarkId::new("sqlite_normal", BATCH), |b| {
