@@ -28,6 +28,12 @@
 //! transactions on one aggregate overlap, the newer version of that
 //! aggregate's stream can come first in the feed. Every event carries its
 //! stream version; apply one aggregate's events in version order.
+//!
+//! The store blocks the calling thread, like the rest of omskit: each pooled
+//! connection drives its own single-threaded tokio runtime. Call it from
+//! ordinary threads; from async code, go through
+//! `tokio::task::spawn_blocking`. Calling it on an async task's thread makes
+//! tokio panic ("Cannot start a runtime from within a runtime").
 #![forbid(unsafe_code)]
 
 mod codec;

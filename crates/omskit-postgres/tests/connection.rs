@@ -1,7 +1,8 @@
 //! Connection failures on PostgreSQL: a lost connection is a `Storage`
 //! error, never a panic or a hang, and the pool replaces it; an unreachable
 //! server is a `Storage` error; a malformed URL is a `Validation` error of
-//! the field `url`.
+//! the field `url`. Async code reaches the (blocking) store through
+//! `spawn_blocking`.
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::Arc;
@@ -233,4 +234,28 @@ fn malformed_url_is_a_validation_error() {
             other => panic!("{url:?} gave {other:?}, not a Validation error of url"),
         }
     }
+}
+
+/// The store blocks its caller (each pooled connection drives a runtime of
+/// its own); async code calls it through `spawn_blocking`, as the crate
+/// documentation says, and that works.
+#[test]
+fn async_code_calls_the_store_through_spawn_blocking() {
+    let Some(url) = pg_test_url() else { return };
+    let oms = Arc::new(engine(&url, "async", "omskit_conn_async", 2));
+    stock(&*oms, &[("WH-A", 1)], &[("SKU-1", "WH-A", 5)]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("an async runtime");
+    let shared = Arc::clone(&oms);
+    let placed = runtime
+        .block_on(async move {
+            let place = move || shared.place_order(&draft(&[("SKU-1", 2)]));
+            tokio::task::spawn_blocking(place).await
+        })
+        .expect("the blocking task ran")
+        .expect("placed");
+    assert_eq!(oms.order(placed.id).expect("read back"), placed);
+    assert_eq!(oms.available("SKU-1").expect("available"), 3);
 }
