@@ -1305,12 +1305,7 @@ pub fn check_allocate_pending_fulfillment<S: Store>(factory: Factory<'_, S>) {
     let packed = oms.pack(f.id, &[package("BOX-1", &[(1, 1), (2, 1)])]).expect("pack");
     oms.ship(packed.id, CARRIER, "ground").expect("ship");
     for f in &allocated {
-        oms.create_pick_list(&f.location, &[f.id]).expect("pick list");
-        let lines: Vec<PickedLine> =
-            f.lines.iter().map(|l| picked(l.line_id, l.quantity)).collect();
-        oms.confirm_pick(f.id, &lines).expect("pick in full");
-        oms.pack(f.id, &[whole(f)]).expect("pack");
-        oms.ship(f.id, CARRIER, "ground").expect("ship");
+        ship(&oms, f, "ground");
     }
     assert_eq!(status(&oms, order.id), OrderStatus::Shipped);
     assert_eq!(level(&oms, "SKU-1", "WH-C"), (3, 0));

@@ -51,11 +51,10 @@ impl<S: Store> Oms<S> {
                 let assigned = i64::from(open_units(&fulfillments, r.line_id, &r.location));
                 let unassigned = r.quantity - assigned;
                 if unassigned > 0 {
-                    by_location.entry(r.location.clone()).or_default().push(FulfillmentLine {
-                        line_id: r.line_id,
-                        sku: r.sku.clone(),
-                        quantity: u32::try_from(unassigned).unwrap_or(u32::MAX),
-                    });
+                    by_location
+                        .entry(r.location.clone())
+                        .or_default()
+                        .push(fulfillment_line(r.line_id, &r.sku, unassigned));
                 }
             }
             let awaiting = unassigned_unreserved(&order, &held, &fulfillments)?;
@@ -108,11 +107,7 @@ impl<S: Store> Oms<S> {
             // Location → lines, in the order the locations served the lines.
             let mut groups: Vec<(String, Vec<FulfillmentLine>)> = Vec::new();
             for a in &reserved {
-                let line = FulfillmentLine {
-                    line_id: a.line_id,
-                    sku: a.sku.clone(),
-                    quantity: u32::try_from(a.quantity).unwrap_or(u32::MAX),
-                };
+                let line = fulfillment_line(a.line_id, &a.sku, a.quantity);
                 match groups.iter_mut().find(|(location, _)| *location == a.location) {
                     Some((_, lines)) => lines.push(line),
                     None => groups.push((a.location.clone(), vec![line])),
@@ -493,6 +488,16 @@ pub(super) fn lock(
     Ok((order, fulfillments, index))
 }
 
+/// `units` of a line in a fulfilment order (a count of reserved units,
+/// which always fits).
+fn fulfillment_line(line_id: u32, sku: &str, units: i64) -> FulfillmentLine {
+    FulfillmentLine {
+        line_id,
+        sku: sku.to_owned(),
+        quantity: u32::try_from(units).unwrap_or(u32::MAX),
+    }
+}
+
 /// Stores a new fulfilment order (`ready`, or `pending` for units reserved
 /// nowhere) and emits `FulfillmentCreated`.
 fn create_fulfillment(
@@ -544,11 +549,10 @@ fn unassigned_unreserved(
                 order.id, line.id
             )));
         };
-        by_location.entry(last.location.clone()).or_default().push(FulfillmentLine {
-            line_id: line.id,
-            sku: line.sku.clone(),
-            quantity: u32::try_from(missing).unwrap_or(u32::MAX),
-        });
+        by_location
+            .entry(last.location.clone())
+            .or_default()
+            .push(fulfillment_line(line.id, &line.sku, missing));
     }
     Ok(by_location)
 }
@@ -721,11 +725,8 @@ fn reallocate_short(
     }
     let mut by_location: BTreeMap<String, Vec<FulfillmentLine>> = BTreeMap::new();
     for a in reserved {
-        by_location.entry(a.location).or_default().push(FulfillmentLine {
-            line_id: a.line_id,
-            sku: a.sku,
-            quantity: u32::try_from(a.quantity).unwrap_or(u32::MAX),
-        });
+        let line = fulfillment_line(a.line_id, &a.sku, a.quantity);
+        by_location.entry(a.location).or_default().push(line);
     }
     let mut created = by_location
         .into_iter()

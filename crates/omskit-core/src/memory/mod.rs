@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
+use std::ops::Bound;
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
@@ -82,6 +83,11 @@ impl Hasher for IdHasher {
             self.mix(u64::from_le_bytes(word));
         }
     }
+}
+
+/// The keys above `after` (every key when `None`): a listing's page start.
+fn above<K>(after: Option<K>) -> (Bound<K>, Bound<K>) {
+    (after.map_or(Bound::Unbounded, Bound::Excluded), Bound::Unbounded)
 }
 
 /// What a write replaced, to be put back on rollback.
@@ -317,14 +323,10 @@ impl StoreTx for MemoryTx<'_> {
     }
 
     fn orders(&mut self, after: Option<OrderId>, limit: usize) -> Result<Vec<Order>> {
-        let start = match after {
-            Some(id) => std::ops::Bound::Excluded(id),
-            None => std::ops::Bound::Unbounded,
-        };
         Ok(self
             .tables
             .orders
-            .range((start, std::ops::Bound::Unbounded))
+            .range(above(after))
             .take(limit)
             .map(|(_, o)| Order::clone(o))
             .collect())
@@ -491,14 +493,10 @@ impl StoreTx for MemoryTx<'_> {
         limit: usize,
     ) -> Result<Vec<FulfillmentId>> {
         // A scan, as for overdue ones: the memory store is for tests and small runs.
-        let start = match after {
-            Some(id) => std::ops::Bound::Excluded(id),
-            None => std::ops::Bound::Unbounded,
-        };
         Ok(self
             .tables
             .fulfillments
-            .range((start, std::ops::Bound::Unbounded))
+            .range(above(after))
             .filter(|(_, f)| f.status == FulfillmentStatus::Pending)
             .take(limit)
             .map(|(id, _)| *id)
