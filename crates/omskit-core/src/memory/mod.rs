@@ -45,6 +45,9 @@ struct Tables {
     bins: HashMap<(String, String), String>,
     tracking_events: HashMap<String, Vec<TrackingEvent>>,
     condition_readings: HashMap<String, Vec<ConditionReading>>,
+    /// The undo log's buffer between transactions, so that a transaction
+    /// of a use case's usual size allocates none for its log.
+    spare_undo: Vec<Undo>,
 }
 
 /// A hash map keyed by an id the engine minted.
@@ -131,9 +134,10 @@ impl Store for MemoryStore {
     fn begin(&self, _mode: TxMode) -> Result<MemoryTx<'_>> {
         // A poisoned lock means a transaction panicked; its undo log already
         // ran in `Drop`, so the tables are consistent and safe to use.
-        let tables = self.tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut tables = self.tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let (movements, events) = (tables.movements.len(), tables.events.len());
-        Ok(MemoryTx { tables, undo: Vec::new(), movements, events, committed: false })
+        let undo = std::mem::take(&mut tables.spare_undo);
+        Ok(MemoryTx { tables, undo, movements, events, committed: false })
     }
 }
 
@@ -148,10 +152,18 @@ pub struct MemoryTx<'a> {
     committed: bool,
 }
 
+/// The largest undo log whose buffer is kept for the next transaction: a
+/// bulk operation's log is let go rather than held for the store's life.
+const SPARE_UNDO_CAPACITY: usize = 64;
+
 impl Drop for MemoryTx<'_> {
     fn drop(&mut self) {
         if !self.committed {
             self.roll_back();
+        }
+        if self.undo.capacity() <= SPARE_UNDO_CAPACITY {
+            self.undo.clear();
+            self.tables.spare_undo = std::mem::take(&mut self.undo);
         }
     }
 }
