@@ -3,7 +3,7 @@
 mod fulfillment;
 mod pending;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use omskit_core::events::{ChainLink, EventRecord, Hash32};
@@ -207,24 +207,26 @@ impl Drop for PgTx<'_> {
     }
 }
 
-/// An order's columns (then `$columns`), `$suffix` after `WHERE id = $1`.
+/// An order's columns (then `$columns`) of the orders `$where` selects.
 macro_rules! order_select {
-    ($columns:literal, $suffix:literal) => {
+    ($columns:literal, $where:literal) => {
         concat!(
             "SELECT id, channel, external_id, idempotency_key, customer_id, customer_name, \
              customer_email, customer_phone, ship_to, bill_to, currency, discounts, notes, subtotal, \
              discount_total, tax_total, shipping, grand_total, status, payment_status, authorized, captured, \
              payments, holds, cancel_reason, placed_at, updated_at, version, last_line_id",
             $columns,
-            " FROM orders WHERE id = $1",
-            $suffix
+            " FROM orders WHERE ",
+            $where
         )
     };
 }
-const ORDER_SELECT: &str = order_select!("", "");
+const ORDER_SELECT: &str = order_select!("", "id = $1");
 /// Locks the order, and reads the transaction id (column 29) on the way:
 /// the lock assigned it.
-const ORDER_FOR_UPDATE: &str = order_select!(", txid_current()", " FOR NO KEY UPDATE");
+const ORDER_FOR_UPDATE: &str = order_select!(", txid_current()", "id = $1 FOR NO KEY UPDATE");
+/// A page of orders, by id.
+const ORDER_PAGE: &str = order_select!("", "id > $1 ORDER BY id LIMIT $2");
 /// The stock rows of the SKUs `$1` (`FALSE`: sku, location, on hand,
 /// reserved in columns 1, 2, 5 and 6) locked in (sku, location) order
 /// (ORDER BY under FOR UPDATE locks rows in that order, so concurrent
@@ -255,9 +257,23 @@ const ORDER_UPDATE: &str = "UPDATE orders SET channel = $2, external_id = $3, id
     tax_total = $16, shipping = $17, grand_total = $18, status = $19, payment_status = $20, \
     authorized = $21, captured = $22, payments = $23, holds = $24, cancel_reason = $25, placed_at = $26, \
     updated_at = $27, version = $28, last_line_id = $29 WHERE id = $1";
-const LINES_SELECT: &str = "SELECT line_id, sku, quantity, cancelled_quantity, unit_price, discount, \
-    tax_rate, gross, line_discount, order_discount, tax, total FROM order_lines WHERE order_id = $1 \
-    ORDER BY line_id";
+/// The columns [`line_from_row`] reads, then `$columns`, of the lines `$where` selects.
+macro_rules! lines_select {
+    ($columns:literal, $where:literal) => {
+        concat!(
+            "SELECT line_id, sku, quantity, cancelled_quantity, unit_price, discount, \
+             tax_rate, gross, line_discount, order_discount, tax, total",
+            $columns,
+            " FROM order_lines WHERE ",
+            $where
+        )
+    };
+}
+const LINES_SELECT: &str = lines_select!("", "order_id = $1 ORDER BY line_id");
+/// The lines of the orders `$1` (an array of ids), with their order's id
+/// in column 12.
+const PAGE_LINES_SELECT: &str =
+    lines_select!(", order_id", "order_id = ANY($1) ORDER BY order_id, line_id");
 
 fn order_from_row(row: &Row) -> Result<Order> {
     let get_text = |i: usize| -> Result<String> { row.try_get(i).map_err(db) };
@@ -432,15 +448,24 @@ impl StoreTx for PgTx<'_> {
     }
 
     fn orders(&mut self, after: Option<OrderId>, limit: usize) -> Result<Vec<Order>> {
+        // Two round trips for the page, whatever its size: the orders, then
+        // the lines of exactly those orders. Listing never locks, even in a
+        // write transaction.
         let after = after.map(|id| id.to_string()).unwrap_or_default();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = self
-            .query("SELECT id FROM orders WHERE id > $1 ORDER BY id LIMIT $2", &[&after, &limit])?;
-        let mut orders = Vec::with_capacity(rows.len());
-        for row in rows {
-            let id: OrderId = parse(&row.try_get::<_, String>(0).map_err(db)?, "order id")?;
-            // Listing never locks, even in a write transaction.
-            orders.extend(self.read_order(id, false)?);
+        let mut orders = all(self.query(ORDER_PAGE, &[&after, &limit])?, order_from_row)?;
+        if orders.is_empty() {
+            return Ok(orders);
+        }
+        let ids: Vec<String> = orders.iter().map(|o| o.id.to_string()).collect();
+        let at: HashMap<&str, usize> =
+            ids.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+        for row in self.query(PAGE_LINES_SELECT, &[&ids])? {
+            let owner: String = row.try_get(12).map_err(db)?;
+            let Some(&i) = at.get(owner.as_str()) else {
+                return Err(Error::storage(format!("line of order {owner} outside the page")));
+            };
+            orders[i].lines.push(line_from_row(&row)?);
         }
         Ok(orders)
     }
@@ -627,7 +652,7 @@ impl StoreTx for PgTx<'_> {
         &mut self,
         after: Option<FulfillmentId>,
         limit: usize,
-    ) -> Result<Vec<FulfillmentId>> {
+    ) -> Result<Vec<FulfillmentOrder>> {
         self.read_pending_fulfillments(after, limit)
     }
 

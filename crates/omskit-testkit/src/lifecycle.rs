@@ -70,6 +70,7 @@ fn checks<S: Store>() -> Vec<(&'static str, Check<S>)> {
         ("check_payment_retries_and_conflicts", check_payment_retries_and_conflicts::<S>),
         ("check_subscribers", check_subscribers::<S>),
         ("check_events_paging", check_events_paging::<S>),
+        ("check_order_listing", check_order_listing::<S>),
         ("check_audit_chain", check_audit_chain::<S>),
     ]
 }
@@ -1926,6 +1927,53 @@ pub fn check_events_paging<S: Store>(factory: Factory<'_, S>) {
         assert_eq!(v, &expected, "versions of {name}");
     }
     assert_eq!(versions.len(), 2 + 3 + 3);
+    assert_invariants(&oms);
+}
+
+/// Listing orders pages through them by id, each one whole: its lines (a
+/// cancelled quantity and a line added by an edit included) are those a
+/// single read gives, however many orders a page holds and however many
+/// lines each has; `limit` 0 and a cursor at the end give nothing.
+pub fn check_order_listing<S: Store>(factory: Factory<'_, S>) {
+    let oms = engine(factory);
+    stock(
+        &oms,
+        &[("WH-A", 1)],
+        &[("SKU-1", "WH-A", 50), ("SKU-2", "WH-A", 50), ("SKU-3", "WH-A", 50)],
+    );
+    let shapes: [&[(&str, i64)]; 5] = [
+        &[("SKU-1", 1)],
+        &[("SKU-1", 2), ("SKU-2", 1)],
+        &[("SKU-1", 1), ("SKU-2", 2), ("SKU-3", 3)],
+        &[("SKU-3", 1)],
+        &[("SKU-2", 4), ("SKU-3", 1)],
+    ];
+    let mut ids: Vec<OrderId> =
+        shapes.iter().map(|lines| oms.place_order(&draft(lines)).expect("place").id).collect();
+    let cancel = LineCancel { line_id: 2, quantity: Some(1) };
+    oms.cancel_lines(ids[2], &[cancel], "customer asked").expect("cancel a unit");
+    oms.edit_order(ids[3], &[OrderEdit::AddLine { line: line("SKU-1", 2, "3.00") }])
+        .expect("add a line");
+    ids.sort();
+    let expected: Vec<Order> = ids.iter().map(|&id| oms.order(id).expect("stored")).collect();
+    assert_eq!(expected.iter().map(|o| o.lines.len()).sum::<usize>(), 10);
+
+    assert_eq!(oms.orders(None, 10).expect("one page"), expected);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = oms.orders(after, 2).expect("page");
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 2);
+        after = page.last().map(|o| o.id);
+        paged.extend(page);
+    }
+    assert_eq!(paged, expected);
+    assert_eq!(oms.orders(Some(ids[1]), 2).expect("middle page"), expected[2..4]);
+    assert!(oms.orders(None, 0).expect("limit 0").is_empty());
+    assert!(oms.orders(Some(ids[4]), 10).expect("past the end").is_empty());
     assert_invariants(&oms);
 }
 

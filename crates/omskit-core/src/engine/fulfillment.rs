@@ -150,14 +150,7 @@ impl<S: Store> Oms<S> {
         after: Option<FulfillmentId>,
         limit: usize,
     ) -> Result<Vec<FulfillmentOrder>> {
-        self.read(|tx| {
-            let ids = tx.pending_fulfillments(after, limit)?;
-            ids.into_iter()
-                .map(|id| {
-                    tx.fulfillment(id)?.ok_or_else(|| Error::not_found("fulfillment order", id))
-                })
-                .collect()
-        })
+        self.read(|tx| tx.pending_fulfillments(after, limit))
     }
 
     /// A fulfilment order.

@@ -503,7 +503,7 @@ impl StoreTx for MemoryTx<'_> {
         &mut self,
         after: Option<FulfillmentId>,
         limit: usize,
-    ) -> Result<Vec<FulfillmentId>> {
+    ) -> Result<Vec<FulfillmentOrder>> {
         // A scan, as for overdue ones: the memory store is for tests and small runs.
         Ok(self
             .tables
@@ -511,7 +511,7 @@ impl StoreTx for MemoryTx<'_> {
             .range(above(after))
             .filter(|(_, f)| f.status == FulfillmentStatus::Pending)
             .take(limit)
-            .map(|(id, _)| *id)
+            .map(|(_, f)| FulfillmentOrder::clone(f))
             .collect())
     }
 

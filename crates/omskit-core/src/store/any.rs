@@ -141,7 +141,7 @@ impl StoreTx for Box<dyn DynTx + '_> {
         &mut self,
         after: Option<FulfillmentId>,
         limit: usize,
-    ) -> Result<Vec<FulfillmentId>> {
+    ) -> Result<Vec<FulfillmentOrder>> {
         (**self).pending_fulfillments(after, limit)
     }
     fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {

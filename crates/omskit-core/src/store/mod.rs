@@ -219,8 +219,9 @@ pub trait StoreTx {
     /// `Storage` on backend failure.
     fn overdue_fulfillments(&mut self, now: DateTime<Utc>) -> Result<Vec<FulfillmentId>>;
 
-    /// Ids of up to `limit` `pending` fulfilment orders with an id above
-    /// `after` (from the first when `None`), by id.
+    /// Up to `limit` `pending` fulfilment orders with an id above `after`
+    /// (from the first when `None`), by id. A page is read as a whole
+    /// (on PostgreSQL in one round trip), not one fulfilment order at a time.
     ///
     /// # Errors
     /// `Storage` on backend failure.
@@ -228,7 +229,7 @@ pub trait StoreTx {
         &mut self,
         after: Option<FulfillmentId>,
         limit: usize,
-    ) -> Result<Vec<FulfillmentId>>;
+    ) -> Result<Vec<FulfillmentOrder>>;
 
     /// Records the bin of a SKU at a location (replacing the old one).
     ///

@@ -137,8 +137,9 @@ const OVERDUE: &str = "SELECT f.id FROM fulfillment_orders f \
 
 /// Pending fulfilment orders by id, through the partial index
 /// `fulfillment_orders_pending` (same condition).
-const PENDING: &str = "SELECT id FROM fulfillment_orders \
-    WHERE status = 'pending' AND id > $1 ORDER BY id LIMIT $2";
+/// A page of `pending` fulfilment orders, whole: one round trip.
+const PENDING: &str =
+    fulfillment_select!("f.status = 'pending' AND f.id > $1 ORDER BY f.id LIMIT $2");
 
 const TRACKING_EVENT_INSERT: &str =
     "INSERT INTO tracking_events (tracking_number, carrier_event_id, \
@@ -356,13 +357,11 @@ impl PgTx<'_> {
         &mut self,
         after: Option<FulfillmentId>,
         limit: usize,
-    ) -> Result<Vec<FulfillmentId>> {
+    ) -> Result<Vec<FulfillmentOrder>> {
         let after = after.map(|id| id.to_string()).unwrap_or_default();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let rows = self.query(PENDING, &[&after, &limit])?;
-        rows.iter()
-            .map(|row| parse(&row.try_get::<_, String>(0).map_err(db)?, "fulfillment id"))
-            .collect()
+        all(rows, fulfillment_from_row)
     }
 
     pub(super) fn write_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {
