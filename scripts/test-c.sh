@@ -25,7 +25,8 @@ echo "== build libomskit.so and libomskit.a (release)"
 cargo build --release -p omskit-c
 
 echo "== include/omskit.h matches cbindgen's output"
-cargo test -q -p omskit-c --test header
+# In release, on the build above.
+cargo test -q --release -p omskit-c --test header
 
 echo "== build the C and C++ programs (-Wall -Wextra -Werror)"
 make -s -C "$c" all
