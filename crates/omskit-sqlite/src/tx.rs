@@ -731,8 +731,8 @@ impl StoreTx for SqliteTx<'_> {
         let after = after.map(|id| id.to_string()).unwrap_or_default();
         let ids =
             fulfillment::pending(self.conn(), &after, i64::try_from(limit).unwrap_or(i64::MAX))?;
-        // One in-process read each (served from the writer's known orders
-        // when it has them): on SQLite a query costs microseconds, not a
+        // One in-process read each (served from the writer's known fulfilment
+        // orders when it has them): on SQLite a query costs microseconds, not a
         // round trip.
         let (conn, mut known) = self.with_known()?;
         let mut page = Vec::with_capacity(ids.len());
