@@ -4,6 +4,7 @@
 # The server lives in a temporary directory, listens on a free port of
 # 127.0.0.1, is reachable at $OMSKIT_TEST_PG_URL, and is stopped (and its
 # directory removed) when the command ends, whether it passed or not.
+# $OMSKIT_PG_SETTINGS adds server settings (`-c name=value ...`).
 set -euo pipefail
 
 for program in initdb pg_ctl postgres; do
@@ -29,7 +30,7 @@ trap stop EXIT
 as_server_user initdb -D "$dir/data" -U omskit --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
 as_server_user pg_ctl -D "$dir/data" -l "$dir/server.log" -w \
-    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null ||
+    -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200 ${OMSKIT_PG_SETTINGS:-}" start >/dev/null ||
     { cat "$dir/server.log" >&2; exit 1; }
 
 export OMSKIT_TEST_PG_URL="postgresql://omskit@127.0.0.1:$port/postgres"
