@@ -624,10 +624,27 @@ pub(crate) fn overdue(conn: &Connection, now: &str) -> Result<Vec<FulfillmentId>
 const PENDING: &str = "SELECT id FROM fulfillment_orders \
      WHERE status = 'pending' AND id > ?1 ORDER BY id LIMIT ?2";
 
-pub(crate) fn pending(conn: &Connection, after: &str, limit: i64) -> Result<Vec<FulfillmentId>> {
-    let mut stmt = conn.prepare_cached(PENDING).map_err(db)?;
-    let rows = stmt.query_map(params![after, limit], |row| row.get::<_, String>(0)).map_err(db)?;
-    rows.map(|id| parse(&id.map_err(db)?, "fulfillment id")).collect()
+/// A page of `pending` fulfilment orders by id. Each is read on its own
+/// (from `known` when it holds it): in process, a query costs
+/// microseconds, not a round trip.
+pub(crate) fn pending(
+    conn: &Connection,
+    mut known: Option<&mut Known>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<FulfillmentOrder>> {
+    let ids: Vec<String> = {
+        let mut stmt = conn.prepare_cached(PENDING).map_err(db)?;
+        let rows = stmt.query_map(params![after, limit], |row| row.get(0)).map_err(db)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(db)?
+    };
+    let mut page = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let id: FulfillmentId = parse(id, "fulfillment id")?;
+        let found = by_id(conn, known.as_deref_mut(), id)?;
+        page.push(found.ok_or_else(|| Error::not_found("fulfillment order", id))?);
+    }
+    Ok(page)
 }
 
 pub(crate) fn put_bin(conn: &Connection, sku: &str, location: &str, bin: &str) -> Result<()> {

@@ -729,18 +729,8 @@ impl StoreTx for SqliteTx<'_> {
         limit: usize,
     ) -> Result<Vec<FulfillmentOrder>> {
         let after = after.map(|id| id.to_string()).unwrap_or_default();
-        let ids =
-            fulfillment::pending(self.conn(), &after, i64::try_from(limit).unwrap_or(i64::MAX))?;
-        // One in-process read each (served from the writer's known fulfilment
-        // orders when it has them): on SQLite a query costs microseconds, not a
-        // round trip.
-        let (conn, mut known) = self.with_known()?;
-        let mut page = Vec::with_capacity(ids.len());
-        for id in ids {
-            let found = fulfillment::by_id(conn, known.as_deref_mut(), id)?;
-            page.push(found.ok_or_else(|| Error::not_found("fulfillment order", id))?);
-        }
-        Ok(page)
+        let (conn, known) = self.with_known()?;
+        fulfillment::pending(conn, known, &after, i64::try_from(limit).unwrap_or(i64::MAX))
     }
 
     fn put_bin(&mut self, sku: &str, location: &str, bin: &str) -> Result<()> {

@@ -135,9 +135,8 @@ const OVERDUE: &str = "SELECT f.id FROM fulfillment_orders f \
     WHERE f.status IN ('shipped', 'in_transit', 'out_for_delivery', 'delivery_failed') \
     AND s.promised_delivery < $1 AND NOT s.delay_notified ORDER BY f.id";
 
-/// Pending fulfilment orders by id, through the partial index
-/// `fulfillment_orders_pending` (same condition).
-/// A page of `pending` fulfilment orders, whole: one round trip.
+/// A page of `pending` fulfilment orders by id, whole, in one round trip,
+/// through the partial index `fulfillment_orders_pending` (same condition).
 const PENDING: &str =
     fulfillment_select!("f.status = 'pending' AND f.id > $1 ORDER BY f.id LIMIT $2");
 
